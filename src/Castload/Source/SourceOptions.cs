@@ -1,0 +1,20 @@
+using Castd.Protocol;
+
+namespace Castd.Castload.Source;
+
+/// <param name="Rate">Packets per second per channel; 0 sends as fast as the connection takes them.</param>
+/// <param name="ReorderWindow">Packets are shuffled within consecutive blocks of this many (1 = in order).</param>
+/// <param name="DuplicateRate">Share of packets sent twice.</param>
+/// <param name="LossRate">Share of packets never sent.</param>
+/// <param name="Duration">How long each connection is fed; zero means until stopped.</param>
+internal sealed record SourceOptions(
+    string Host,
+    int Port,
+    IReadOnlyList<ChannelId> Channels,
+    double Rate,
+    int PayloadSize,
+    int ReorderWindow,
+    double DuplicateRate,
+    double LossRate,
+    TimeSpan Duration,
+    int Seed);

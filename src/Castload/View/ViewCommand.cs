@@ -1,0 +1,51 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Castd.Castload.Common;
+
+namespace Castd.Castload.View;
+
+/// <summary><c>castload view</c>: one or many viewers of a channel, with a summary of what they received.</summary>
+internal static class ViewCommand
+{
+    public static Command Create()
+    {
+        var stream = new Option<string>("--stream") { Description = "castd stream endpoint host:port", DefaultValueFactory = _ => "127.0.0.1:9111" };
+        var user = new Option<string>("--user") { Description = "registered user id", Required = true };
+        var channel = new Option<string>("--channel") { Description = "channel id (6 characters)", Required = true };
+        var framed = new Option<bool>("--framed") { Description = "ask for framed mode: checks order, gaps, content and latency" };
+        var count = new Option<int>("--count") { Description = "parallel viewers (load test)", DefaultValueFactory = _ => 1 };
+        var output = new Option<string?>("--out") { Description = "save the stream to this file (one viewer only)" };
+        var duration = new Option<TimeSpan>("--duration") { Description = "how long to watch (e.g. 10s); 0 = until the stream ends", CustomParser = Durations.Parse, DefaultValueFactory = _ => TimeSpan.Zero };
+
+        var command = new Command("view", "Watch a channel like a viewer (SPEC §3), alone or as a crowd, and report throughput.")
+        {
+            stream, user, channel, framed, count, output, duration,
+        };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var endpoint = result.GetValue(stream)!;
+            var colon = endpoint.LastIndexOf(':');
+            var options = new ViewOptions(
+                endpoint[..colon], int.Parse(endpoint[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture),
+                result.GetValue(user)!, result.GetValue(channel)!, result.GetValue(framed),
+                int.Max(1, result.GetValue(count)), result.GetValue(output), result.GetValue(duration));
+            return await RunAsync(options, cancellationToken);
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(ViewOptions options, CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (options.Duration > TimeSpan.Zero)
+        {
+            stop.CancelAfter(options.Duration);
+        }
+        await using var file = options.Output is null ? null : File.Create(options.Output);
+        var viewers = Enumerable.Range(0, options.Count).Select(_ => new StreamViewer(options, file)).ToList();
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(viewers.Select(v => v.RunAsync(stop.Token)));
+        var seconds = clock.Elapsed.TotalSeconds;
+        return ViewReport.Print(Console.Out, options, viewers.Select(v => v.Result).ToList(), seconds);
+    }
+}

@@ -1,0 +1,40 @@
+using System.Globalization;
+
+namespace Castd.Castload.View;
+
+/// <summary>The summary <c>castload view</c> prints: one line per figure, easy to grep in scripts.</summary>
+internal static class ViewReport
+{
+    /// <returns>The process exit code: 0 streamed, 3 refused, 4 framed checks failed.</returns>
+    public static int Print(TextWriter output, ViewOptions options, IReadOnlyList<ViewerResult> results, double seconds)
+    {
+        var refused = results.Where(r => r.Refusal is not null).ToList();
+        foreach (var refusal in refused.Select(r => r.Refusal).Distinct())
+        {
+            output.WriteLine($"refused: {refusal}");
+        }
+        var bytes = results.Sum(r => r.Bytes);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"viewers: {results.Count} ({refused.Count} refused), {seconds:0.0} s"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bytes: {bytes} ({bytes / seconds / 1e6:0.00} MB/s, {bytes * 8 / seconds / 1e6:0.0} Mbit/s)"));
+        if (options.Framed)
+        {
+            var packets = results.Sum(r => r.Packets);
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"packets: {packets} ({packets / seconds:0} packets/s)"));
+            output.WriteLine($"gaps: {results.Sum(r => r.Gaps)}, out-of-order: {results.Sum(r => r.OutOfOrder)}, corrupt: {results.Sum(r => r.Corrupt)}");
+            var latencies = results.SelectMany(r => r.LatenciesMicros).Order().ToList();
+            if (latencies.Count > 0)
+            {
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"latency ms: p50 {Percentile(latencies, 0.50)} p99 {Percentile(latencies, 0.99)} p99.9 {Percentile(latencies, 0.999)} max {latencies[^1] / 1000.0:0.00}"));
+            }
+            if (results.Any(r => r.OutOfOrder > 0 || r.Corrupt > 0))
+            {
+                return 4;
+            }
+        }
+        return refused.Count > 0 ? 3 : 0;
+    }
+
+    private static string Percentile(List<long> sorted, double p) =>
+        (sorted[int.Min(sorted.Count - 1, (int)(p * sorted.Count))] / 1000.0).ToString("0.00", CultureInfo.InvariantCulture);
+}

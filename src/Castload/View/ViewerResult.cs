@@ -1,0 +1,16 @@
+namespace Castd.Castload.View;
+
+/// <summary>What one viewer connection saw.</summary>
+internal sealed class ViewerResult
+{
+    public string? Refusal { get; set; }
+    public long Bytes { get; set; }
+    public long Packets { get; set; }
+    /// <summary>Framed only: sequence numbers skipped (lost upstream or by castd).</summary>
+    public long Gaps { get; set; }
+    /// <summary>Framed only: packets not strictly after the previous one. Must stay 0.</summary>
+    public long OutOfOrder { get; set; }
+    /// <summary>Framed only: payloads whose castload stamp or pattern did not match their sequence number.</summary>
+    public long Corrupt { get; set; }
+    public List<long> LatenciesMicros { get; } = [];
+}

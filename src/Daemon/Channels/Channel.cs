@@ -1,0 +1,75 @@
+using Castd.Protocol;
+using Castd.Protocol.Buffers;
+using Castd.Protocol.Reorder;
+
+namespace Castd.Daemon.Channels;
+
+/// <summary>One channel: its reorder ring and the subscribers its in-order packets fan out to.</summary>
+/// <remarks>
+/// The ring and <see cref="Publish"/> belong to the ingest thread. Subscribers join and leave from connection
+/// threads: the array is copy-on-write under a lock, and the ingest thread reads the current array with an
+/// acquire load, so fan-out never takes a lock and never sees a half-built array.
+/// </remarks>
+internal sealed class Channel(ChannelId id, ReorderOptions reorder, long timestampFrequency)
+{
+    private readonly Lock _subscribersLock = new();
+    private ISubscriber[] _subscribers = [];
+    // Half of MinValue so that adding a timeout cannot overflow.
+    private long _lastPacketTimestamp = long.MinValue / 2;
+
+    public ChannelId Id { get; } = id;
+
+    public string Name { get; } = id.ToString();
+
+    public ReorderRing<PacketBuffer> Ring { get; } = new(reorder, timestampFrequency);
+
+    public int SubscriberCount => Volatile.Read(ref _subscribers).Length;
+
+    public long PacketsOut { get; private set; }
+
+    /// <summary>Set by the ingest loop while the channel waits in its list of channels to flush.</summary>
+    internal bool PendingFlush { get; set; }
+
+    /// <summary>When the last in-order packet went out (a timestamp); long.MinValue / 2 before the first.</summary>
+    public long LastPacketTimestamp => Volatile.Read(ref _lastPacketTimestamp);
+
+    public void Subscribe(ISubscriber subscriber)
+    {
+        lock (_subscribersLock)
+        {
+            Volatile.Write(ref _subscribers, [.. _subscribers, subscriber]);
+        }
+    }
+
+    public void Unsubscribe(ISubscriber subscriber)
+    {
+        lock (_subscribersLock)
+        {
+            var index = Array.IndexOf(_subscribers, subscriber);
+            if (index >= 0)
+            {
+                Volatile.Write(ref _subscribers, [.. _subscribers.AsSpan(0, index), .. _subscribers.AsSpan(index + 1)]);
+            }
+        }
+    }
+
+    /// <summary>Hands an in-order packet to every subscriber and drops the ingest loop's own reference.</summary>
+    public void Publish(PacketBuffer packet)
+    {
+        Volatile.Write(ref _lastPacketTimestamp, packet.ReceivedTimestamp);
+        foreach (var subscriber in Volatile.Read(ref _subscribers))
+        {
+            subscriber.Enqueue(packet);
+        }
+        PacketsOut++;
+        packet.Release();
+    }
+
+    public void Flush()
+    {
+        foreach (var subscriber in Volatile.Read(ref _subscribers))
+        {
+            subscriber.Flush();
+        }
+    }
+}

@@ -1,0 +1,16 @@
+using Castd.Protocol.Buffers;
+
+namespace Castd.Daemon.Channels;
+
+/// <summary>
+/// Something that receives a channel's packets in order: a viewer today, a relay connection (SPEC §9) later.
+/// Both methods are called on the ingest thread and must never block it.
+/// </summary>
+internal interface ISubscriber
+{
+    /// <summary>Queues the packet, taking a reference of its own. A subscriber that cannot keep up closes itself.</summary>
+    void Enqueue(PacketBuffer packet);
+
+    /// <summary>End of an ingest batch: start sending what was queued.</summary>
+    void Flush();
+}

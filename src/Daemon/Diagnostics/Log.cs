@@ -1,0 +1,46 @@
+using Castd.Protocol.Source;
+
+namespace Castd.Daemon.Diagnostics;
+
+/// <summary>castd's log lines with stable event ids, grouped by area in the hundreds. Never one per packet.</summary>
+internal static partial class Log
+{
+    // 1xx: channel source
+    [LoggerMessage(100, LogLevel.Information, "Connected to channel source {Host}:{Port} after {Failures} failed attempts")]
+    public static partial void SourceConnected(ILogger logger, string host, int port, int failures);
+
+    [LoggerMessage(101, LogLevel.Warning, "Channel source closed the connection; redialling")]
+    public static partial void SourceClosed(ILogger logger);
+
+    [LoggerMessage(102, LogLevel.Warning, "Channel source {Host}:{Port} unavailable ({Failures} attempts so far): {Reason}")]
+    public static partial void SourceUnavailable(ILogger logger, string host, int port, int failures, string reason);
+
+    [LoggerMessage(103, LogLevel.Error, "Channel source protocol error {Violation}: {Reason}; dropping the connection")]
+    public static partial void SourceProtocolError(ILogger logger, SourceProtocolViolation violation, string reason);
+
+    // 2xx: viewers
+    [LoggerMessage(200, LogLevel.Information, "Viewer {User} joined {Channel} ({Mode}) from {Remote}")]
+    public static partial void ViewerJoined(ILogger logger, string user, string channel, string mode, string? remote);
+
+    [LoggerMessage(201, LogLevel.Information, "Viewer {User} left {Channel}: {Reason}, {Packets} packets, {Bytes} bytes")]
+    public static partial void ViewerLeft(ILogger logger, string user, string channel, string reason, long packets, long bytes);
+
+    [LoggerMessage(202, LogLevel.Information, "Viewer refused from {Remote}: ERR {Code} {Text}")]
+    public static partial void ViewerRefused(ILogger logger, string? remote, int code, string text);
+
+    // 3xx: storage and usage
+    [LoggerMessage(300, LogLevel.Information, "State store open at {Directory}")]
+    public static partial void StoreOpened(ILogger logger, string directory);
+
+    [LoggerMessage(301, LogLevel.Error, "Usage flush of {Records} records failed; keeping them for the next attempt")]
+    public static partial void UsageFlushFailed(ILogger logger, int records, Exception exception);
+
+    [LoggerMessage(302, LogLevel.Information, "Final usage flush: {Records} records")]
+    public static partial void UsageFinalFlush(ILogger logger, int records);
+
+    [LoggerMessage(303, LogLevel.Information, "Pruned {Count} usage buckets older than 24 hours")]
+    public static partial void UsagePruned(ILogger logger, int count);
+
+    [LoggerMessage(304, LogLevel.Error, "Registration of {User} failed")]
+    public static partial void RegisterFailed(ILogger logger, string user, Exception exception);
+}

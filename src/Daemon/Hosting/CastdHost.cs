@@ -1,0 +1,46 @@
+using Castd.Daemon.Channels;
+using Microsoft.AspNetCore.Connections;
+using Castd.Daemon.Http;
+using Castd.Daemon.Ingest;
+using Castd.Daemon.Usage;
+using Castd.Daemon.Viewers;
+using Castd.Protocol.Buffers;
+using Castd.Storage;
+
+namespace Castd.Daemon.Hosting;
+
+/// <summary>Wires castd together: both listeners, the ingest loop, usage accounting and the HTTP endpoints.</summary>
+internal static class CastdHost
+{
+    public static WebApplication Build(string[] args, CastdOptions options, IStateStore store)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args);
+        builder.Services.AddSystemd();
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(options.ServerHost, options.ServerPort, _ => { });
+            kestrel.Listen(options.StreamHost, options.StreamPort, listen => listen.UseConnectionHandler<ViewerConnectionHandler>());
+        });
+
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.AddSingleton(store);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<PacketBufferPool>();
+        services.AddSingleton<ChannelRegistry>();
+        services.AddSingleton<IngestCounters>();
+        services.AddSingleton<IngestPump>();
+        services.AddSingleton<UsageLedger>();
+        services.AddSingleton<ViewerDirectory>();
+        services.AddSingleton<UsageReport>();
+        services.AddSingleton<ViewerCounters>();
+        services.AddSingleton<ViewerServices>();
+        services.AddHostedService<SourceClient>();
+        services.AddHostedService<UsageFlushService>();
+
+        var app = builder.Build();
+        app.MapCastdHttp();
+        return app;
+    }
+}

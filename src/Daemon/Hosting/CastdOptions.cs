@@ -1,0 +1,69 @@
+using System.Globalization;
+using Castd.Protocol.Reorder;
+
+namespace Castd.Daemon.Hosting;
+
+/// <summary>castd's settings, read once from the environment at start (see <see cref="Settings"/>).</summary>
+internal sealed class CastdOptions
+{
+    public required string ServerHost { get; init; }
+    public required int ServerPort { get; init; }
+    public required string StreamHost { get; init; }
+    public required int StreamPort { get; init; }
+    public required string SourceHost { get; init; }
+    public required int SourcePort { get; init; }
+    public required int BatchSize { get; init; }
+    public required string DataDirectory { get; init; }
+    public required int MaxPayloadBytes { get; init; }
+    public required ReorderOptions Reorder { get; init; }
+    public required TimeSpan ReconnectMax { get; init; }
+    public required int ViewerBufferBytes { get; init; }
+    public required TimeSpan HandshakeTimeout { get; init; }
+    public required TimeSpan LiveTimeout { get; init; }
+    public required TimeSpan UsageFlushInterval { get; init; }
+
+    /// <summary>Reads the settings; throws <see cref="FormatException"/> naming the variable at fault.</summary>
+    public static CastdOptions FromEnvironment(Func<string, string?> read)
+    {
+        string Text(Setting s) => read(s.Name) is { Length: > 0 } v ? v : s.Default;
+
+        int Int(Setting s, int min, int max)
+        {
+            var text = Text(s);
+            if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
+            {
+                throw new FormatException($"{s.Name}={text}: expected a whole number from {min} to {max}.");
+            }
+            return value;
+        }
+
+        TimeSpan Millis(Setting s, int min, int max) => TimeSpan.FromMilliseconds(Int(s, min, max));
+
+        var window = Int(Settings.ReorderWindow, 2, 1 << 20);
+        if (!int.IsPow2(window))
+        {
+            throw new FormatException($"{Settings.ReorderWindow.Name}={window}: must be a power of two.");
+        }
+        var gap = Millis(Settings.GapTimeout, 1, 60_000);
+        var hold = Text(Settings.StartupHold).Length == 0 ? gap : Millis(Settings.StartupHold, 0, 60_000);
+
+        return new CastdOptions
+        {
+            ServerHost = Text(Settings.ServerHost),
+            ServerPort = Int(Settings.ServerPort, 0, 65535),
+            StreamHost = Text(Settings.StreamHost),
+            StreamPort = Int(Settings.StreamPort, 0, 65535),
+            SourceHost = Text(Settings.SourceHost),
+            SourcePort = Int(Settings.SourcePort, 1, 65535),
+            BatchSize = Int(Settings.BatchSize, 1, 65536),
+            DataDirectory = read("STATE_DIRECTORY") is { Length: > 0 } state ? state.Split(':')[0] : Text(Settings.DataDir),
+            MaxPayloadBytes = Int(Settings.MaxPayload, 1, 64 << 20),
+            Reorder = new ReorderOptions(window, gap, hold),
+            ReconnectMax = Millis(Settings.ReconnectMax, 10, 600_000),
+            ViewerBufferBytes = Int(Settings.ViewerBuffer, 4096, 1 << 30),
+            HandshakeTimeout = Millis(Settings.HandshakeTimeout, 10, 600_000),
+            LiveTimeout = Millis(Settings.LiveTimeout, 10, 600_000),
+            UsageFlushInterval = Millis(Settings.UsageFlush, 10, 600_000),
+        };
+    }
+}

@@ -1,0 +1,48 @@
+using System.Text;
+
+namespace Castd.Daemon.Hosting;
+
+/// <summary>Every setting castd reads (SPEC §8): compat names first, castd's own as CASTD_*. The single source of truth for <c>--help</c>.</summary>
+internal static class Settings
+{
+    public static readonly Setting ServerHost = new("SERVER_HOST", "0.0.0.0", "HTTP listen address (register, usage, health).");
+    public static readonly Setting ServerPort = new("SERVER_PORT", "8080", "HTTP listen port.");
+    public static readonly Setting StreamHost = new("STREAM_HOST", "0.0.0.0", "Viewer stream listen address.");
+    public static readonly Setting StreamPort = new("STREAM_PORT", "9111", "Viewer stream listen port.");
+    public static readonly Setting SourceHost = new("CHANNEL_SOURCE_HOST", "localhost", "Channel source to dial.");
+    public static readonly Setting SourcePort = new("CHANNEL_SOURCE_PORT", "9110", "Channel source port.");
+    public static readonly Setting BatchSize = new("PACKET_BATCH_SIZE", "64", "Most packets handled per read batch; viewers are flushed once per batch.");
+    public static readonly Setting DataDir = new("CASTD_DATA_DIR", "./castd-data", "RocksDB directory; $STATE_DIRECTORY wins when systemd sets it.");
+    public static readonly Setting MaxPayload = new("CASTD_MAX_PAYLOAD_BYTES", "1048576", "Largest payload accepted from the source; a larger one drops the connection.");
+    public static readonly Setting ReorderWindow = new("CASTD_REORDER_WINDOW", "1024", "Reorder ring slots per channel (power of two).");
+    public static readonly Setting GapTimeout = new("CASTD_GAP_TIMEOUT_MS", "200", "How long a missing packet is waited for before it is skipped as lost.");
+    public static readonly Setting StartupHold = new("CASTD_STARTUP_HOLD_MS", "", "Hold after a channel's first packet so earlier ones can go first (default: the gap timeout).");
+    public static readonly Setting ReconnectMax = new("CASTD_SOURCE_RECONNECT_MAX_MS", "5000", "Cap of the exponential reconnect backoff to the source.");
+    public static readonly Setting ViewerBuffer = new("CASTD_VIEWER_BUFFER_BYTES", "1048576", "Outbound bytes a viewer may fall behind before it is disconnected as slow.");
+    public static readonly Setting HandshakeTimeout = new("CASTD_HANDSHAKE_TIMEOUT_MS", "5000", "Time a viewer has to send its request line.");
+    public static readonly Setting LiveTimeout = new("CASTD_LIVE_TIMEOUT_MS", "1000", "A channel counts as live (for watch time) this long after its last packet.");
+    public static readonly Setting UsageFlush = new("CASTD_USAGE_FLUSH_MS", "1000", "Interval of the batched usage writes; the most a crash can lose.");
+
+    public static IReadOnlyList<Setting> All { get; } =
+    [
+        ServerHost, ServerPort, StreamHost, StreamPort, SourceHost, SourcePort, BatchSize,
+        DataDir, MaxPayload, ReorderWindow, GapTimeout, StartupHold, ReconnectMax, ViewerBuffer,
+        HandshakeTimeout, LiveTimeout, UsageFlush,
+    ];
+
+    public static string HelpText()
+    {
+        var text = new StringBuilder();
+        text.AppendLine("castd — live stream fan-out daemon. Configured by environment variables (SPEC §8):");
+        text.AppendLine();
+        var width = All.Max(s => s.Name.Length);
+        foreach (var setting in All)
+        {
+            var fallback = setting.Default.Length == 0 ? "" : $" [default: {setting.Default}]";
+            text.AppendLine($"  {setting.Name.PadRight(width)}  {setting.Description}{fallback}");
+        }
+        text.AppendLine();
+        text.AppendLine("Under systemd the unit reads /etc/castd/castd.conf as an environment file.");
+        return text.ToString();
+    }
+}

@@ -1,0 +1,12 @@
+namespace Castd.Daemon.Http;
+
+/// <summary>The HTTP surface on SERVER_HOST:SERVER_PORT (SPEC §4). Other methods on these routes get 405 from routing.</summary>
+internal static class HttpEndpoints
+{
+    public static void MapCastdHttp(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/register", RegisterEndpoint.HandleAsync);
+        app.MapGet("/usage/{userId}", UsageEndpoint.Handle);
+        app.MapGet("/healthz", HealthEndpoint.Handle);
+    }
+}

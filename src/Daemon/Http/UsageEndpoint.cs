@@ -1,0 +1,25 @@
+using Castd.Daemon.Usage;
+using Castd.Protocol;
+using Castd.Storage;
+
+namespace Castd.Daemon.Http;
+
+/// <summary><c>GET /usage/{user-id}</c>: <c>{"sessions":{"&lt;channel&gt;":&lt;seconds&gt;}}</c> for the last 24 hours (SPEC §4).</summary>
+internal static class UsageEndpoint
+{
+    public static IResult Handle(string userId, UsageReport report)
+    {
+        if (!UserIds.IsValid(userId))
+        {
+            return Results.Text($"invalid user id: {UserIds.Rule}\n", statusCode: StatusCodes.Status400BadRequest);
+        }
+        try
+        {
+            return Results.Json(new UsageResponse(report.SecondsByChannel(userId)), CastdJsonContext.Default.UsageResponse);
+        }
+        catch (StorageException)
+        {
+            return Results.Json(new ErrorResponse("state store unavailable"), CastdJsonContext.Default.ErrorResponse, statusCode: StatusCodes.Status500InternalServerError);
+        }
+    }
+}

@@ -1,0 +1,167 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using Castd.Daemon.Diagnostics;
+using Castd.Daemon.Hosting;
+using Castd.Protocol.Source;
+
+namespace Castd.Daemon.Ingest;
+
+/// <summary>
+/// Dials the channel source (SPEC §1), reads it through a pipe in batches of at most PACKET_BATCH_SIZE packets,
+/// and redials with capped exponential backoff forever. Viewers stay connected throughout.
+/// </summary>
+internal sealed partial class SourceClient(
+    CastdOptions options,
+    IngestPump pump,
+    IngestCounters counters,
+    TimeProvider time,
+    ILogger<SourceClient> logger) : BackgroundService
+{
+    /// <summary>64 KiB reads hold ~48 packets of 1316 bytes: one read is about one batch at the default size.</summary>
+    private const int ReadBufferSize = 64 * 1024;
+
+    private static readonly TimeSpan InitialBackoff = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Gap timers are checked at a quarter of the gap timeout, so a gap is skipped at most 25 % late.</summary>
+    private TimeSpan TickInterval => options.Reorder.GapTimeout / 4;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var backoff = InitialBackoff;
+        var failures = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                using var socket = await ConnectAsync(stoppingToken);
+                counters.SetConnected(true);
+                Log.SourceConnected(logger, options.SourceHost, options.SourcePort, failures);
+                backoff = InitialBackoff;
+                failures = 0;
+                await ReadAsync(socket, stoppingToken);
+                Log.SourceClosed(logger);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (SourceProtocolException ex)
+            {
+                counters.CountProtocolError();
+                Log.SourceProtocolError(logger, ex.Violation, ex.Message);
+            }
+            catch (Exception ex) when (ex is SocketException or IOException)
+            {
+                failures++;
+                // One line per outage, not one per redial: a flapping source must not flood the journal.
+                if (failures == 1 || int.IsPow2(failures))
+                {
+                    Log.SourceUnavailable(logger, options.SourceHost, options.SourcePort, failures, ex.Message);
+                }
+            }
+            finally
+            {
+                if (counters.Connected)
+                {
+                    counters.SetConnected(false);
+                    pump.SourceLost();
+                }
+            }
+
+            counters.CountReconnect();
+            try
+            {
+                await Task.Delay(Jitter(backoff), time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            backoff = TimeSpan.FromTicks(long.Min(backoff.Ticks * 2, options.ReconnectMax.Ticks));
+        }
+    }
+
+    private async Task<Socket> ConnectAsync(CancellationToken cancellationToken)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(5));
+            await socket.ConnectAsync(options.SourceHost, options.SourcePort, timeout.Token);
+            return socket;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            socket.Dispose();
+            throw new SocketException((int)SocketError.TimedOut);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private async Task ReadAsync(Socket socket, CancellationToken stoppingToken)
+    {
+        await using var stream = new NetworkStream(socket, ownsSocket: false);
+        var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: ReadBufferSize, minimumReadSize: ReadBufferSize / 4));
+        // A read that waits for data is cancelled on every tick so that gap timeouts fire on a silent source.
+        var ticker = new Timer(static state => ((PipeReader)state!).CancelPendingRead(), reader, TickInterval, TickInterval);
+        try
+        {
+            while (true)
+            {
+                var result = await reader.ReadAsync(stoppingToken);
+                var buffer = result.Buffer;
+                var consumed = buffer.Start;
+                var examined = buffer.End;
+                try
+                {
+                    var now = time.GetTimestamp();
+                    if (!result.IsCanceled)
+                    {
+                        var unixMicros = (ulong)((time.GetUtcNow().UtcTicks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerMicrosecond);
+                        var frames = new SequenceReader<byte>(buffer);
+                        var count = 0;
+                        while (count < options.BatchSize && SourceFrameReader.TryRead(ref frames, options.MaxPayloadBytes, out var packet))
+                        {
+                            pump.Ingest(packet, now, unixMicros);
+                            count++;
+                        }
+                        consumed = frames.Position;
+                        if (count == options.BatchSize)
+                        {
+                            // More may be buffered: let the next read return at once instead of waiting for new bytes.
+                            examined = consumed;
+                        }
+                        else if (result.IsCompleted)
+                        {
+                            if (!frames.End)
+                            {
+                                SourceProtocolException.Throw(SourceProtocolViolation.TruncatedFrame);
+                            }
+                            return;
+                        }
+                    }
+                    pump.EndBatch(now);
+                }
+                finally
+                {
+                    reader.AdvanceTo(consumed, examined);
+                }
+            }
+        }
+        finally
+        {
+            // Waits for a running tick, so none can cancel a read on a completed reader.
+            await ticker.DisposeAsync();
+            await reader.CompleteAsync();
+        }
+    }
+
+    /// <summary>±20 % so that a fleet of castd edges does not redial an origin in lock step.</summary>
+    private static TimeSpan Jitter(TimeSpan backoff) => backoff * (0.8 + Random.Shared.NextDouble() * 0.4);
+}

@@ -1,0 +1,37 @@
+using Castd.Daemon.Hosting;
+using Castd.Storage;
+
+if (args is ["--help"] or ["-h"])
+{
+    Console.Write(Settings.HelpText());
+    return 0;
+}
+
+CastdOptions options;
+try
+{
+    options = CastdOptions.FromEnvironment(Environment.GetEnvironmentVariable);
+}
+catch (FormatException ex)
+{
+    Console.Error.WriteLine($"castd: {ex.Message}");
+    return 2;
+}
+
+// Opened before the host starts, so systemd's READY=1 (sent once the host has started) means storage is open.
+IStateStore store;
+try
+{
+    store = RocksDbStateStore.Open(options.DataDirectory);
+}
+catch (StorageException ex)
+{
+    Console.Error.WriteLine($"castd: cannot open the state store: {ex.Message}");
+    return 1;
+}
+
+using (store)
+{
+    await CastdHost.Build(args, options, store).RunAsync();
+}
+return 0;

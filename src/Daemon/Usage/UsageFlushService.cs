@@ -1,0 +1,94 @@
+using Castd.Daemon.Diagnostics;
+using Castd.Daemon.Hosting;
+using Castd.Storage;
+
+namespace Castd.Daemon.Usage;
+
+/// <summary>
+/// Writes watch time to the store in one batch per interval, off the hot path (SPEC §4): a crash loses at most
+/// one interval. Prunes buckets that left the 24-hour window, and flushes once more on a graceful stop.
+/// </summary>
+internal sealed class UsageFlushService(
+    CastdOptions options,
+    IStateStore store,
+    UsageLedger ledger,
+    ViewerDirectory viewers,
+    TimeProvider time,
+    ILogger<UsageFlushService> logger) : BackgroundService
+{
+    private static readonly TimeSpan PruneInterval = TimeSpan.FromMinutes(10);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.UsageFlushInterval, time);
+        var nextPrune = time.GetUtcNow();
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                FlushOnce();
+                if (time.GetUtcNow() >= nextPrune)
+                {
+                    Prune();
+                    nextPrune = time.GetUtcNow() + PruneInterval;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        Log.UsageFinalFlush(logger, FlushOnce());
+    }
+
+    /// <summary>Returns how many records went to the store.</summary>
+    internal int FlushOnce()
+    {
+        viewers.AccrueAll();
+        lock (ledger.FlushGate)
+        {
+            return Write(ledger.BeginFlush());
+        }
+    }
+
+    private int Write(List<UsageRecord> batch)
+    {
+        if (batch.Count == 0)
+        {
+            ledger.EndFlush(written: true);
+            return 0;
+        }
+        try
+        {
+            store.AddUsage(batch);
+            ledger.EndFlush(written: true);
+            return batch.Count;
+        }
+        catch (StorageException ex)
+        {
+            ledger.EndFlush(written: false);
+            Log.UsageFlushFailed(logger, batch.Count, ex);
+            return 0;
+        }
+    }
+
+    private void Prune()
+    {
+        try
+        {
+            var pruned = store.PruneUsage(UsageBuckets.WindowStart(time.GetUtcNow()));
+            if (pruned > 0)
+            {
+                Log.UsagePruned(logger, pruned);
+            }
+        }
+        catch (StorageException ex)
+        {
+            Log.UsageFlushFailed(logger, 0, ex);
+        }
+    }
+}

@@ -1,0 +1,15 @@
+namespace Castd.Daemon.Viewers;
+
+/// <summary>Why a viewer's stream ended; counted per reason.</summary>
+internal enum DisconnectReason
+{
+    None,
+    /// <summary>The viewer closed or reset its connection.</summary>
+    Closed,
+    /// <summary>It fell further behind than its outbound budget allows (SPEC §3).</summary>
+    Slow,
+    /// <summary>A send failed for another reason.</summary>
+    Error,
+    /// <summary>castd is stopping.</summary>
+    Shutdown,
+}

@@ -1,0 +1,20 @@
+using System.Collections.Concurrent;
+
+namespace Castd.Daemon.Viewers;
+
+/// <summary>Viewer disconnects by reason and refusals by ERR code, for health output and (later) metrics.</summary>
+internal sealed class ViewerCounters
+{
+    private readonly long[] _disconnects = new long[Enum.GetValues<DisconnectReason>().Length];
+    private readonly ConcurrentDictionary<int, long> _refusals = new();
+
+    public void CountDisconnect(DisconnectReason reason) => Interlocked.Increment(ref _disconnects[(int)reason]);
+
+    public void CountRefusal(int code) => _refusals.AddOrUpdate(code, 1, static (_, n) => n + 1);
+
+    public IReadOnlyDictionary<string, long> Disconnects =>
+        Enum.GetValues<DisconnectReason>().Where(r => r != DisconnectReason.None)
+            .ToDictionary(r => r.ToString(), r => Interlocked.Read(ref _disconnects[(int)r]));
+
+    public IReadOnlyDictionary<string, long> Refusals => _refusals.ToDictionary(p => p.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), p => p.Value);
+}

@@ -1,0 +1,184 @@
+using System.Net.Sockets;
+using System.Numerics;
+using Castd.Daemon.Channels;
+using Castd.Protocol.Buffers;
+
+namespace Castd.Daemon.Viewers;
+
+/// <summary>
+/// One viewer's outbound side: a bounded queue of shared packets filled by the ingest thread, drained by a
+/// thread-pool work item that gather-sends whole batches. Falling behind the byte budget closes the viewer
+/// instead of slowing anyone else (SPEC §3).
+/// </summary>
+/// <remarks>
+/// <para>The ingest thread is the queue's only producer. The consumer side (gathering, sending, releasing) is
+/// owned by whoever holds <c>_scheduled</c> = 1: a queued work item, then a pending send, then the send's
+/// completion callback. The interlocked hand-overs of <c>_scheduled</c> order one owner's writes before the next's.</para>
+/// <para>Nothing is allocated per packet: the outbox itself is the thread-pool work item and the sender reuses
+/// one SocketAsyncEventArgs.</para>
+/// </remarks>
+internal sealed class ViewerOutbox : ISubscriber, IThreadPoolWorkItem, ISendCompletion
+{
+    /// <summary>64 packets of 1336 bytes ≈ 85 KB a sendmsg: well inside IOV_MAX (1024) and a loopback send buffer.</summary>
+    private const int MaxSegmentsPerSend = 64;
+
+    private readonly SpscQueue<PacketBuffer> _queue;
+    private readonly List<ArraySegment<byte>> _segments = new(MaxSegmentsPerSend);
+    private readonly bool _framed;
+    private readonly long _budgetBytes;
+    private readonly Action<DisconnectReason> _onClose;
+    private IPacketSender? _sender;
+    private long _queuedBytes;
+    private int _scheduled;
+    private int _closeReason;
+    private int _inFlightCount;
+    private int _inFlightBytes;
+
+    public ViewerOutbox(bool framed, int budgetBytes, Action<DisconnectReason> onClose)
+    {
+        _framed = framed;
+        _budgetBytes = budgetBytes;
+        _onClose = onClose;
+        // Slots for the budget's worth of 1 KiB packets: enough for MPEG-TS payloads, 8 bytes a slot.
+        _queue = new SpscQueue<PacketBuffer>((int)uint.Clamp(BitOperations.RoundUpToPowerOf2((uint)budgetBytes / 1024), 64, 1 << 16));
+    }
+
+    public long PacketsSent { get; private set; }
+
+    public long BytesSent { get; private set; }
+
+    public DisconnectReason CloseReason => (DisconnectReason)Volatile.Read(ref _closeReason);
+
+    public void Attach(IPacketSender sender) => _sender = sender;
+
+    public void Enqueue(PacketBuffer packet)
+    {
+        if (Volatile.Read(ref _closeReason) != 0)
+        {
+            return;
+        }
+        var size = _framed ? packet.Framed.Count : packet.Raw.Count;
+        packet.AddRef();
+        if (Volatile.Read(ref _queuedBytes) + size > _budgetBytes || !_queue.TryEnqueue(packet))
+        {
+            packet.Release();
+            Close(DisconnectReason.Slow);
+            return;
+        }
+        Interlocked.Add(ref _queuedBytes, size);
+        if (Volatile.Read(ref _closeReason) != 0)
+        {
+            // Closed while this packet went in: make sure a drain runs after it.
+            Schedule();
+        }
+    }
+
+    public void Flush()
+    {
+        if (_queue.Count > 0)
+        {
+            Schedule();
+        }
+    }
+
+    /// <summary>Stops sending; queued packets are released by the consumer side. The first reason wins.</summary>
+    public void Close(DisconnectReason reason)
+    {
+        if (Interlocked.CompareExchange(ref _closeReason, (int)reason, 0) == 0)
+        {
+            _onClose(reason);
+            Schedule();
+        }
+    }
+
+    void IThreadPoolWorkItem.Execute() => SendMore();
+
+    void ISendCompletion.OnSendCompleted(SocketError error)
+    {
+        Completed(error);
+        SendMore();
+    }
+
+    private void Schedule()
+    {
+        if (Interlocked.CompareExchange(ref _scheduled, 1, 0) == 0)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+    }
+
+    private void SendMore()
+    {
+        while (true)
+        {
+            if (Volatile.Read(ref _closeReason) != 0)
+            {
+                Drain();
+            }
+            else if (Gather() > 0)
+            {
+                if (!_sender!.TrySend(_segments, out var error))
+                {
+                    return;
+                }
+                Completed(error);
+                continue;
+            }
+
+            // Nothing to send: give up ownership, then take it back if the producer slipped something in meanwhile.
+            Volatile.Write(ref _scheduled, 0);
+            if (_queue.Count == 0 || Interlocked.CompareExchange(ref _scheduled, 1, 0) != 0)
+            {
+                return;
+            }
+        }
+    }
+
+    private int Gather()
+    {
+        _segments.Clear();
+        var bytes = 0;
+        for (var i = 0; i < MaxSegmentsPerSend && _queue.TryPeek(i, out var packet); i++)
+        {
+            var segment = _framed ? packet.Framed : packet.Raw;
+            _segments.Add(segment);
+            bytes += segment.Count;
+        }
+        _inFlightCount = _segments.Count;
+        _inFlightBytes = bytes;
+        return _segments.Count;
+    }
+
+    private void Completed(SocketError error)
+    {
+        for (var i = 0; i < _inFlightCount; i++)
+        {
+            _queue.TryDequeue(out var packet);
+            packet.Release();
+        }
+        Interlocked.Add(ref _queuedBytes, -_inFlightBytes);
+        if (error == SocketError.Success)
+        {
+            PacketsSent += _inFlightCount;
+            BytesSent += _inFlightBytes;
+        }
+        else
+        {
+            Close(error is SocketError.ConnectionReset or SocketError.Shutdown or SocketError.OperationAborted or SocketError.ConnectionAborted
+                ? DisconnectReason.Closed
+                : DisconnectReason.Error);
+        }
+        _inFlightCount = 0;
+        _inFlightBytes = 0;
+    }
+
+    private void Drain()
+    {
+        while (_queue.TryDequeue(out var packet))
+        {
+            Interlocked.Add(ref _queuedBytes, -(_framed ? packet.Framed.Count : packet.Raw.Count));
+            packet.Release();
+        }
+        _sender?.Dispose();
+    }
+}

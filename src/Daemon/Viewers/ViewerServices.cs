@@ -1,0 +1,23 @@
+using Castd.Daemon.Channels;
+using Castd.Daemon.Hosting;
+using Castd.Daemon.Usage;
+using Castd.Storage;
+
+namespace Castd.Daemon.Viewers;
+
+/// <summary>What every viewer session needs, resolved once instead of per connection.</summary>
+internal sealed class ViewerServices(
+    CastdOptions options,
+    ChannelRegistry channels,
+    ViewerDirectory viewers,
+    IStateStore store,
+    ViewerCounters counters,
+    ILogger<ViewerSession> logger)
+{
+    public CastdOptions Options { get; } = options;
+    public ChannelRegistry Channels { get; } = channels;
+    public ViewerDirectory Viewers { get; } = viewers;
+    public IStateStore Store { get; } = store;
+    public ViewerCounters Counters { get; } = counters;
+    public ILogger Logger { get; } = logger;
+}

@@ -1,0 +1,72 @@
+using Castd.Protocol.Viewers;
+
+namespace Castd.Protocol.Buffers;
+
+/// <summary>
+/// One packet's bytes, copied once from the source socket and shared by every subscriber (SPEC §2).
+/// Laid out as <c>[framed header | payload]</c> so a raw viewer and a framed viewer send from the same
+/// memory: raw viewers skip the first <see cref="FramedHeader.Size"/> bytes.
+/// </summary>
+/// <remarks>
+/// Reference-counted: the ingest loop holds one reference, each subscriber queue adds one, and the last
+/// <see cref="Release"/> returns the buffer to its pool. <see cref="AddRef"/> and <see cref="Release"/> are
+/// interlocked because queues drain on other threads; the contents are written before the first
+/// <see cref="AddRef"/> publishes the buffer, so readers never see a partial packet.
+/// </remarks>
+public sealed class PacketBuffer
+{
+    private readonly PacketBufferPool _pool;
+    private byte[] _array;
+    private int _payloadLength;
+    private int _references;
+
+    internal PacketBuffer(PacketBufferPool pool, int capacity)
+    {
+        _pool = pool;
+        _array = new byte[capacity];
+    }
+
+    public ulong Sequence { get; private set; }
+
+    /// <summary>When castd received it, as a TimeProvider timestamp (for latency and liveness).</summary>
+    public long ReceivedTimestamp { get; private set; }
+
+    public int PayloadLength => _payloadLength;
+
+    public ArraySegment<byte> Raw => new(_array, FramedHeader.Size, _payloadLength);
+
+    public ArraySegment<byte> Framed => new(_array, 0, FramedHeader.Size + _payloadLength);
+
+    internal int Capacity => _array.Length;
+
+    /// <summary>Returns the payload area to fill; the framed header is written here too.</summary>
+    public Span<byte> Initialize(ulong sequence, long receivedTimestamp, ulong unixMicros, int payloadLength)
+    {
+        var needed = FramedHeader.Size + payloadLength;
+        if (_array.Length < needed)
+        {
+            _array = new byte[int.Max(needed, _array.Length * 2)];
+        }
+        Sequence = sequence;
+        ReceivedTimestamp = receivedTimestamp;
+        _payloadLength = payloadLength;
+        _references = 1;
+        FramedHeader.Write(_array, sequence, unixMicros, payloadLength);
+        return _array.AsSpan(FramedHeader.Size, payloadLength);
+    }
+
+    public void AddRef() => Interlocked.Increment(ref _references);
+
+    public void Release()
+    {
+        var left = Interlocked.Decrement(ref _references);
+        if (left == 0)
+        {
+            _pool.Return(this);
+        }
+        else if (left < 0)
+        {
+            throw new InvalidOperationException($"Packet {Sequence} released more often than referenced.");
+        }
+    }
+}

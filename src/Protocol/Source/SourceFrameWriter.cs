@@ -1,0 +1,28 @@
+using System.Buffers;
+using System.Buffers.Binary;
+
+namespace Castd.Protocol.Source;
+
+/// <summary>Writes channel-source frames (SPEC §1): used by castload's simulator and by tests.</summary>
+public static class SourceFrameWriter
+{
+    /// <summary>Prefix version byte of a channel source; 2 marks an ordered relay (SPEC §9).</summary>
+    public const byte SourceVersion = 1;
+
+    public static void WriteHeader(Span<byte> destination, ChannelId channel, ulong sequence, int payloadLength, byte version = SourceVersion)
+    {
+        "CAST"u8.CopyTo(destination);
+        destination[4] = version;
+        channel.WriteTo(destination[5..]);
+        BinaryPrimitives.WriteUInt64BigEndian(destination[11..], sequence);
+        BinaryPrimitives.WriteUInt32BigEndian(destination[19..], (uint)payloadLength);
+    }
+
+    public static void Write(IBufferWriter<byte> writer, ChannelId channel, ulong sequence, ReadOnlySpan<byte> payload, byte version = SourceVersion)
+    {
+        var span = writer.GetSpan(SourceFrameReader.HeaderSize + payload.Length);
+        WriteHeader(span, channel, sequence, payload.Length, version);
+        payload.CopyTo(span[SourceFrameReader.HeaderSize..]);
+        writer.Advance(SourceFrameReader.HeaderSize + payload.Length);
+    }
+}

@@ -1,0 +1,12 @@
+namespace Castd.Protocol.Viewers;
+
+/// <summary>Why a viewer's request line was refused (SPEC §3); each maps to one <c>ERR</c> reply.</summary>
+public enum HandshakeError
+{
+    None,
+    LineTooLong,
+    Malformed,
+    InvalidUserId,
+    InvalidChannelId,
+    UnknownOption,
+}

@@ -1,0 +1,97 @@
+using System.Buffers;
+using System.Text;
+
+namespace Castd.Protocol.Viewers;
+
+/// <summary>Parses the one request line a viewer sends on connect (SPEC §3).</summary>
+public static class ViewerHandshakeReader
+{
+    /// <summary>A 64-byte user id, a 6-byte channel and a few option words fit with room to spare.</summary>
+    public const int MaxLineLength = 256;
+
+    /// <summary>
+    /// Grammar: user-id SP channel-id *(SP option) [CR] LF, option = "framed"; SPEC §3.
+    /// NeedMoreData consumes nothing; InvalidData sets <paramref name="error"/>; Done consumes the line.
+    /// </summary>
+    public static OperationStatus TryRead(ref SequenceReader<byte> reader, out ViewerRequest request, out HandshakeError error)
+    {
+        request = default;
+        error = HandshakeError.None;
+        if (!reader.TryReadTo(out ReadOnlySequence<byte> lineSequence, (byte)'\n', advancePastDelimiter: true))
+        {
+            if (reader.Remaining >= MaxLineLength)
+            {
+                error = HandshakeError.LineTooLong;
+                return OperationStatus.InvalidData;
+            }
+            return OperationStatus.NeedMoreData;
+        }
+        if (lineSequence.Length >= MaxLineLength)
+        {
+            error = HandshakeError.LineTooLong;
+            return OperationStatus.InvalidData;
+        }
+
+        Span<byte> line = stackalloc byte[(int)lineSequence.Length];
+        lineSequence.CopyTo(line);
+        if (line is [.., (byte)'\r'])
+        {
+            line = line[..^1];
+        }
+        error = Parse(line, out request);
+        return error == HandshakeError.None ? OperationStatus.Done : OperationStatus.InvalidData;
+    }
+
+    private static HandshakeError Parse(ReadOnlySpan<byte> line, out ViewerRequest request)
+    {
+        request = default;
+        Span<Range> words = stackalloc Range[4];
+        var count = SplitOnSpace(line, words);
+        if (count < 2 || count > 3)
+        {
+            return HandshakeError.Malformed;
+        }
+        var user = line[words[0]];
+        if (!UserIds.IsValid(user))
+        {
+            return user.IsEmpty ? HandshakeError.Malformed : HandshakeError.InvalidUserId;
+        }
+        if (!ChannelId.TryRead(line[words[1]], out var channel))
+        {
+            return HandshakeError.InvalidChannelId;
+        }
+        var framed = false;
+        if (count == 3)
+        {
+            if (!line[words[2]].SequenceEqual("framed"u8))
+            {
+                return HandshakeError.UnknownOption;
+            }
+            framed = true;
+        }
+        request = new ViewerRequest(Encoding.ASCII.GetString(user), channel, framed);
+        return HandshakeError.None;
+    }
+
+    /// <summary>Splits on single spaces; returns how many words there were (more than <paramref name="words"/> holds means too many).</summary>
+    private static int SplitOnSpace(ReadOnlySpan<byte> line, Span<Range> words)
+    {
+        var count = 0;
+        var start = 0;
+        while (true)
+        {
+            var space = line[start..].IndexOf((byte)' ');
+            var end = space < 0 ? line.Length : start + space;
+            if (count == words.Length)
+            {
+                return count + 1;
+            }
+            words[count++] = new Range(start, end);
+            if (space < 0)
+            {
+                return count;
+            }
+            start = end + 1;
+        }
+    }
+}

@@ -1,0 +1,24 @@
+namespace Castd.Storage;
+
+/// <summary>
+/// Everything castd keeps beyond one process lifetime: registrations and watch-time buckets (SPEC §4).
+/// The only storage surface the daemon sees, so a fleet store (Redis, SPEC §9) can replace the embedded
+/// RocksDB one without anything above it changing.
+/// </summary>
+/// <remarks>Implementations are thread-safe. Failures surface as <see cref="StorageException"/>.</remarks>
+public interface IStateStore : IDisposable
+{
+    /// <summary>Registers a user; idempotent. Durable when it returns. True if the user is new.</summary>
+    bool Register(string userId);
+
+    bool IsRegistered(string userId);
+
+    /// <summary>Adds watch time to buckets in one atomic, durable write (WAL on).</summary>
+    void AddUsage(IReadOnlyList<UsageRecord> records);
+
+    /// <summary>Milliseconds watched per channel, summed over the buckets that start at or after <paramref name="sinceBucket"/>.</summary>
+    IReadOnlyDictionary<string, long> GetUsage(string userId, long sinceBucket);
+
+    /// <summary>Deletes buckets that start before <paramref name="beforeBucket"/>; returns how many.</summary>
+    int PruneUsage(long beforeBucket);
+}
