@@ -32,6 +32,14 @@ catch (StorageException ex)
 
 using (store)
 {
-    await CastdHost.Build(args, options, store).RunAsync();
+    try
+    {
+        await CastdHost.Build(args, options, store).RunAsync();
+    }
+    catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException or System.Net.Sockets.SocketException)
+    {
+        Console.Error.WriteLine($"castd: cannot listen: {ex.Message}");
+        return 1;
+    }
 }
 return 0;

@@ -51,6 +51,7 @@ internal sealed class StreamViewer(ViewOptions options, Stream? output)
                     {
                         Result.Refusal = Encoding.ASCII.GetString(buffer).TrimEnd('\n');
                     }
+                    Result.ClosedByServer = Result.Refusal is null;
                     return;
                 }
             }

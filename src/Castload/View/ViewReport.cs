@@ -14,7 +14,8 @@ internal static class ViewReport
             output.WriteLine($"refused: {refusal}");
         }
         var bytes = results.Sum(r => r.Bytes);
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"viewers: {results.Count} ({refused.Count} refused), {seconds:0.0} s"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"viewers: {results.Count} ({refused.Count} refused, {results.Count(r => r.ClosedByServer)} closed by castd), {seconds:0.0} s"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bytes: {bytes} ({bytes / seconds / 1e6:0.00} MB/s, {bytes * 8 / seconds / 1e6:0.0} Mbit/s)"));
         if (options.Framed)
         {

@@ -4,6 +4,8 @@ namespace Castd.Castload.View;
 internal sealed class ViewerResult
 {
     public string? Refusal { get; set; }
+    /// <summary>castd closed the stream before the viewer meant to stop (e.g. cut as a slow viewer).</summary>
+    public bool ClosedByServer { get; set; }
     public long Bytes { get; set; }
     public long Packets { get; set; }
     /// <summary>Framed only: sequence numbers skipped (lost upstream or by castd).</summary>

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# The castd demo (README): builds castd and castload, starts a simulated channel source and castd on loopback,
+# registers five users, lets them watch for a while like the original demo (users 1 and 4 on zato01, 2 and 5 on
+# zato02, 3 on a channel that never goes live), saves what each received as .ts files, prints each user's usage,
+# and stops everything by itself.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+WATCH_SECONDS=${WATCH_SECONDS:-10}
+OUT=${OUT:-demo-out}
+export SERVER_HOST=127.0.0.1 SERVER_PORT=${SERVER_PORT:-8080}
+export STREAM_HOST=127.0.0.1 STREAM_PORT=${STREAM_PORT:-9111}
+export CHANNEL_SOURCE_HOST=127.0.0.1 CHANNEL_SOURCE_PORT=${CHANNEL_SOURCE_PORT:-9110}
+export CASTD_DATA_DIR="$OUT/data"
+HTTP="http://127.0.0.1:$SERVER_PORT"
+
+command -v curl >/dev/null || { echo "== installing curl"; apt-get install -y -qq curl >/dev/null; }
+
+echo "== building (Release)"
+dotnet build -c Release -v quiet -nologo src/Daemon/Daemon.csproj
+dotnet build -c Release -v quiet -nologo src/Castload/Castload.csproj
+CASTD="dotnet src/Daemon/bin/Release/net10.0/castd.dll"
+CASTLOAD="dotnet src/Castload/bin/Release/net10.0/castload.dll"
+
+rm -rf "$OUT" && mkdir -p "$OUT"
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+echo "== starting castload source on :$CHANNEL_SOURCE_PORT (zato01, zato02; 50 packets/s each, shuffled in blocks of 8, 1% duplicates, 0.5% loss)"
+$CASTLOAD source --port "$CHANNEL_SOURCE_PORT" --channels zato01,zato02 --rate 50 --reorder 8 --dup 0.01 --loss 0.005 >"$OUT/source.log" 2>&1 &
+pids+=($!)
+
+echo "== starting castd (HTTP :$SERVER_PORT, streams :$STREAM_PORT, data $CASTD_DATA_DIR); log in $OUT/castd.log"
+$CASTD >"$OUT/castd.log" 2>&1 &
+castd_pid=$!
+pids+=($castd_pid)
+for _ in $(seq 100); do
+  kill -0 "$castd_pid" 2>/dev/null || { echo "castd exited:"; tail -5 "$OUT/castd.log"; exit 1; }
+  curl -fs "$HTTP/healthz" >/dev/null && break
+  sleep 0.1
+done
+
+echo "== registering user-1 .. user-5"
+for n in 1 2 3 4 5; do
+  echo "\$ curl -d user-$n $HTTP/register  -> $(curl -s -o /dev/null -w '%{http_code}' -d "user-$n" "$HTTP/register")"
+done
+echo "\$ curl -d 'not valid' $HTTP/register  -> $(curl -s -w ' (%{http_code})' -d 'not valid' "$HTTP/register" | tr -d '\n')"
+
+echo "== five viewers watch for ${WATCH_SECONDS}s (user-3 asks for zato03, which never goes live)"
+declare -A channel_of=([1]=zato01 [2]=zato02 [3]=zato03 [4]=zato01 [5]=zato02)
+viewers=()
+for n in 1 2 3 4 5; do
+  $CASTLOAD view --stream "127.0.0.1:$STREAM_PORT" --user "user-$n" --channel "${channel_of[$n]}" \
+    --out "$OUT/user-$n.ts" --duration "${WATCH_SECONDS}s" >"$OUT/user-$n.txt" 2>&1 &
+  viewers+=($!)
+done
+echo "   (an unregistered viewer for comparison:)"
+$CASTLOAD view --stream "127.0.0.1:$STREAM_PORT" --user nobody --channel zato01 --duration 1s | sed 's/^/   /' || true
+wait "${viewers[@]}" || true
+
+echo "== what each viewer saved"
+for n in 1 2 3 4 5; do
+  printf '   user-%s on %s: %8d bytes in %s\n' "$n" "${channel_of[$n]}" "$(stat -c %s "$OUT/user-$n.ts")" "$OUT/user-$n.ts"
+done
+
+echo "== usage (whole seconds watched per live channel in the last 24 h)"
+for n in 1 2 3 4 5; do
+  echo "   \$ curl $HTTP/usage/user-$n  -> $(curl -s "$HTTP/usage/user-$n")"
+done
+
+echo "== health"
+curl -s "$HTTP/healthz"; echo
+
+echo "== stopping castd (SIGTERM: final usage flush)"
+kill -TERM "$castd_pid"; wait "$castd_pid" || true
+echo "== done; files and logs in $OUT/"
