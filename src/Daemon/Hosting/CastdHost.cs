@@ -1,11 +1,11 @@
 using Castd.Daemon.Channels;
-using Microsoft.AspNetCore.Connections;
 using Castd.Daemon.Http;
 using Castd.Daemon.Ingest;
 using Castd.Daemon.Usage;
 using Castd.Daemon.Viewers;
 using Castd.Protocol.Buffers;
 using Castd.Storage;
+using Microsoft.AspNetCore.Connections;
 
 namespace Castd.Daemon.Hosting;
 

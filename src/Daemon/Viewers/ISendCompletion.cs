@@ -2,7 +2,7 @@ using System.Net.Sockets;
 
 namespace Castd.Daemon.Viewers;
 
-/// <summary>Told when a send that an <see cref="IPacketSender"/> could not finish at once has finished.</summary>
+/// <summary>Told when a send that a <see cref="SocketPacketSender"/> could not finish at once has finished.</summary>
 internal interface ISendCompletion
 {
     void OnSendCompleted(SocketError error);

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Castd.Daemon.Viewers;
 
@@ -9,7 +10,8 @@ internal sealed class ViewerConnectionHandler(ViewerServices services, IHostAppl
     public override Task OnConnectedAsync(ConnectionContext connection) =>
         new ViewerSession(
             connection.Transport,
-            connection.Features.Get<IConnectionSocketFeature>()?.Socket,
+            // The stream port is a Kestrel sockets-transport listener, which always exposes its socket.
+            connection.Features.GetRequiredFeature<IConnectionSocketFeature>().Socket,
             connection.RemoteEndPoint?.ToString(),
             services,
             lifetime.ApplicationStopping).RunAsync();

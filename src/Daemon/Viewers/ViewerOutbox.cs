@@ -27,7 +27,7 @@ internal sealed class ViewerOutbox : ISubscriber, IThreadPoolWorkItem, ISendComp
     private readonly bool _framed;
     private readonly long _budgetBytes;
     private readonly Action<DisconnectReason> _onClose;
-    private IPacketSender? _sender;
+    private SocketPacketSender? _sender;
     private long _queuedBytes;
     private int _scheduled;
     private int _closeReason;
@@ -49,7 +49,7 @@ internal sealed class ViewerOutbox : ISubscriber, IThreadPoolWorkItem, ISendComp
 
     public DisconnectReason CloseReason => (DisconnectReason)Volatile.Read(ref _closeReason);
 
-    public void Attach(IPacketSender sender) => _sender = sender;
+    public void Attach(SocketPacketSender sender) => _sender = sender;
 
     public void Enqueue(PacketBuffer packet)
     {

@@ -13,12 +13,12 @@ namespace Castd.Daemon.Viewers;
 
 /// <summary>
 /// One viewer connection (SPEC §3): reads the request line, refuses with <c>ERR</c> or subscribes to the channel,
-/// then waits until the viewer leaves, falls behind, or castd stops. Transport-agnostic: it needs only the
-/// duplex pipe, and uses the socket when there is one so packets go out without a copy.
+/// then waits until the viewer leaves, falls behind, or castd stops. The request line and refusals go through the
+/// transport's pipes; packets go straight to the socket so they are never copied.
 /// </summary>
 internal sealed class ViewerSession(
     IDuplexPipe transport,
-    Socket? socket,
+    Socket socket,
     string? remote,
     ViewerServices services,
     CancellationToken stopping)
@@ -45,7 +45,7 @@ internal sealed class ViewerSession(
     {
         var input = transport.Input;
         var outbox = new ViewerOutbox(request.Framed, _options.ViewerBufferBytes, _ => input.CancelPendingRead());
-        outbox.Attach(socket is not null ? new SocketPacketSender(socket, outbox) : new PipePacketSender(transport.Output, outbox));
+        outbox.Attach(new SocketPacketSender(socket, outbox));
         var channel = services.Channels.GetOrCreate(request.Channel);
         var viewer = services.Viewers.Join(request.UserId, channel);
         channel.Subscribe(outbox);
