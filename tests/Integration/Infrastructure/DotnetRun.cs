@@ -1,0 +1,36 @@
+using System.Diagnostics;
+
+namespace Castd.Tests.Integration.Infrastructure;
+
+/// <summary>Runs one of the built programs to completion and captures what it printed.</summary>
+internal static class DotnetRun
+{
+    public static async Task<(int ExitCode, string Output)> RunAsync(string dll, IEnumerable<string> args,
+        IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null)
+    {
+        var info = new ProcessStartInfo("dotnet", [dll, .. args])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{Path.GetFileName(dll)} {string.Join(' ', args)} did not finish:\n{await stdout}{await stderr}");
+        }
+        return (process.ExitCode, await stdout + await stderr);
+    }
+}
