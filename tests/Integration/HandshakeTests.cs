@@ -5,23 +5,14 @@ namespace Castd.Tests.Integration;
 /// <summary>Refusals on the stream port (SPEC §3): one <c>ERR</c> line, then the connection closes.</summary>
 public sealed class HandshakeTests : IAsyncLifetime
 {
-    private readonly TempDirectory _data = new();
-    private readonly TestSource _source = new();
-    private CastdProcess _castd = null!;
+    private CastdRig _rig = null!;
 
-    public async Task InitializeAsync()
-    {
-        _castd = await CastdProcess.StartAsync(_data.Path, _source.Port,
-            new Dictionary<string, string> { ["CASTD_HANDSHAKE_TIMEOUT_MS"] = "500" });
-        await _castd.RegisterAsync("erin");
-    }
+    private CastdProcess Castd => _rig.Castd;
 
-    public async Task DisposeAsync()
-    {
-        await _castd.DisposeAsync();
-        await _source.DisposeAsync();
-        _data.Dispose();
-    }
+    public async Task InitializeAsync() =>
+        _rig = await CastdRig.StartAsync(["erin"], new Dictionary<string, string> { ["CASTD_HANDSHAKE_TIMEOUT_MS"] = "500" });
+
+    public async Task DisposeAsync() => await _rig.DisposeAsync();
 
     [Theory]
     [InlineData("mallory chan01\n", "ERR 403 user mallory is not registered\n")]
@@ -33,32 +24,32 @@ public sealed class HandshakeTests : IAsyncLifetime
     [InlineData("er/in chan01\n", "ERR 400 invalid user id: 1 to 64 characters: ASCII letters, digits, '.', '_', '-' or '@'\n")]
     public async Task BadRequestLine_GetsOneErrLineAndClose(string line, string expected)
     {
-        await using var viewer = await TestViewer.ConnectAsync(_castd.StreamPort, line);
+        await using var viewer = await TestViewer.ConnectAsync(Castd.StreamPort, line);
         Assert.Equal(expected, await viewer.ReadUntilClosedAsync(TimeSpan.FromSeconds(10)));
     }
 
     [Fact]
     public async Task OverlongLine_IsRefusedWithoutWaitingForItsEnd()
     {
-        await using var viewer = await TestViewer.ConnectAsync(_castd.StreamPort, new string('a', 300));
+        await using var viewer = await TestViewer.ConnectAsync(Castd.StreamPort, new string('a', 300));
         Assert.Equal("ERR 414 request line longer than 256 bytes\n", await viewer.ReadUntilClosedAsync(TimeSpan.FromSeconds(10)));
     }
 
     [Fact]
     public async Task SilentConnection_TimesOutWith408()
     {
-        await using var viewer = await TestViewer.ConnectAsync(_castd.StreamPort, "erin cha");
+        await using var viewer = await TestViewer.ConnectAsync(Castd.StreamPort, "erin cha");
         Assert.Equal("ERR 408 no request line within 0.5 s\n", await viewer.ReadUntilClosedAsync(TimeSpan.FromSeconds(10)));
     }
 
     [Fact]
     public async Task RefusalsAreCountedByCode()
     {
-        await using (var viewer = await TestViewer.ConnectAsync(_castd.StreamPort, "nobody chan01\n"))
+        await using (var viewer = await TestViewer.ConnectAsync(Castd.StreamPort, "nobody chan01\n"))
         {
             await viewer.ReadUntilClosedAsync(TimeSpan.FromSeconds(10));
         }
-        var refusals = (await _castd.HealthAsync()).GetProperty("viewerRefusals");
+        var refusals = (await Castd.HealthAsync()).GetProperty("viewerRefusals");
         Assert.True(refusals.GetProperty("403").GetInt64() >= 1);
     }
 }

@@ -6,25 +6,20 @@ namespace Castd.Tests.Integration;
 /// <summary>Registration and usage over HTTP, statuses and bodies as SPEC §4 gives them.</summary>
 public sealed class HttpApiTests : IAsyncLifetime
 {
-    private readonly TempDirectory _data = new();
-    private readonly TestSource _source = new();
-    private CastdProcess _castd = null!;
+    private CastdRig _rig = null!;
 
-    public async Task InitializeAsync() => _castd = await CastdProcess.StartAsync(_data.Path, _source.Port);
+    private CastdProcess Castd => _rig.Castd;
 
-    public async Task DisposeAsync()
-    {
-        await _castd.DisposeAsync();
-        await _source.DisposeAsync();
-        _data.Dispose();
-    }
+    public async Task InitializeAsync() => _rig = await CastdRig.StartAsync([]);
+
+    public async Task DisposeAsync() => await _rig.DisposeAsync();
 
     [Fact]
     public async Task Register_ValidId_Is200WithEmptyBody_AndIdempotent()
     {
         for (var i = 0; i < 2; i++)
         {
-            using var response = await _castd.Http.PostAsync("/register", new StringContent("user-1\n"));
+            using var response = await Castd.Http.PostAsync("/register", new StringContent("user-1\n"));
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             Assert.Equal("", await response.Content.ReadAsStringAsync());
         }
@@ -38,7 +33,7 @@ public sealed class HttpApiTests : IAsyncLifetime
     [InlineData("ünïcode", "invalid user id")]
     public async Task Register_EmptyOrInvalidId_Is400SayingWhy(string body, string reason)
     {
-        using var response = await _castd.Http.PostAsync("/register", new StringContent(body));
+        using var response = await Castd.Http.PostAsync("/register", new StringContent(body));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains(reason, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
@@ -46,22 +41,22 @@ public sealed class HttpApiTests : IAsyncLifetime
     [Fact]
     public async Task Register_OtherMethod_Is405()
     {
-        using var response = await _castd.Http.GetAsync("/register");
+        using var response = await Castd.Http.GetAsync("/register");
         Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
     }
 
     [Fact]
     public async Task Register_HugeBody_IsRefusedWithoutReadingItAll()
     {
-        using var response = await _castd.Http.PostAsync("/register", new ByteArrayContent(new byte[1 << 20]));
+        using var response = await Castd.Http.PostAsync("/register", new ByteArrayContent(new byte[1 << 20]));
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
     }
 
     [Fact]
     public async Task Usage_UserWithoutUsage_IsEmptySessions()
     {
-        await _castd.RegisterAsync("quiet");
-        using var response = await _castd.Http.GetAsync("/usage/quiet");
+        await Castd.RegisterAsync("quiet");
+        using var response = await Castd.Http.GetAsync("/usage/quiet");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("""{"sessions":{}}""", await response.Content.ReadAsStringAsync());
     }
@@ -69,7 +64,7 @@ public sealed class HttpApiTests : IAsyncLifetime
     [Fact]
     public async Task Healthz_Is200()
     {
-        using var response = await _castd.Http.GetAsync("/healthz");
+        using var response = await Castd.Http.GetAsync("/healthz");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 }

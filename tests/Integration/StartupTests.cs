@@ -51,15 +51,13 @@ public sealed class StartupTests
     [Fact]
     public async Task PortAlreadyTaken_ExitsWithCode1AndSaysSo()
     {
-        using var data = new TempDirectory();
-        await using var source = new TestSource();
-        await using var first = await CastdProcess.StartAsync(data.Path, source.Port);
+        await using var rig = await CastdRig.StartAsync([]);
         using var other = new TempDirectory();
         var (exit, output) = await DotnetRun.RunAsync(RepoPaths.CastdDll, [], new Dictionary<string, string>
         {
             ["CASTD_DATA_DIR"] = other.Path,
             ["SERVER_HOST"] = "127.0.0.1",
-            ["SERVER_PORT"] = first.HttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["SERVER_PORT"] = rig.Castd.HttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["STREAM_PORT"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         Assert.Equal(1, exit);

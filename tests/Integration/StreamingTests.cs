@@ -10,11 +10,8 @@ public sealed class StreamingTests
     [Fact]
     public async Task ShuffledDuplicatedLossySource_ViewersGetEveryChannelInOrderByteForByte()
     {
-        using var data = new TempDirectory();
-        await using var source = new TestSource();
-        await using var castd = await CastdProcess.StartAsync(data.Path, source.Port);
-        await castd.RegisterAsync("alice");
-        await source.AcceptAsync();
+        await using var rig = await CastdRig.StartAsync(["alice"]);
+        var (castd, source) = (rig.Castd, rig.Source);
 
         // Viewers join before the channels go live: accepted, and they get everything from the first packet.
         var framed = new List<TestViewer>();
@@ -98,11 +95,8 @@ public sealed class StreamingTests
     [Fact]
     public async Task SourceDropsAndReturns_ViewerStaysConnectedAndKeepsStreaming()
     {
-        using var data = new TempDirectory();
-        await using var source = new TestSource();
-        await using var castd = await CastdProcess.StartAsync(data.Path, source.Port);
-        await castd.RegisterAsync("bob");
-        await source.AcceptAsync();
+        await using var rig = await CastdRig.StartAsync(["bob"]);
+        var (castd, source) = (rig.Castd, rig.Source);
         await using var viewer = await TestViewer.ConnectAsync(castd.StreamPort, "bob chan01 framed\n");
         await WaitForViewersAsync(castd, 1);
 
@@ -129,11 +123,8 @@ public sealed class StreamingTests
     [Fact]
     public async Task OversizedPayloadLength_DropsSourceConnectionAndCountsIt_ThenRecovers()
     {
-        using var data = new TempDirectory();
-        await using var source = new TestSource();
-        await using var castd = await CastdProcess.StartAsync(data.Path, source.Port);
-        await castd.RegisterAsync("carol");
-        await source.AcceptAsync();
+        await using var rig = await CastdRig.StartAsync(["carol"]);
+        var (castd, source) = (rig.Castd, rig.Source);
         await using var viewer = await TestViewer.ConnectAsync(castd.StreamPort, "carol chan01 framed\n");
         await WaitForViewersAsync(castd, 1);
 
@@ -153,11 +144,8 @@ public sealed class StreamingTests
     [Fact]
     public async Task ViewerThatNeverReads_IsDisconnectedAsSlow_WhileAnotherViewerKeepsUp()
     {
-        using var data = new TempDirectory();
-        await using var source = new TestSource();
-        await using var castd = await CastdProcess.StartAsync(data.Path, source.Port);
-        await castd.RegisterAsync("dave");
-        await source.AcceptAsync();
+        await using var rig = await CastdRig.StartAsync(["dave"]);
+        var (castd, source) = (rig.Castd, rig.Source);
         await using var stalled = await TestViewer.ConnectAsync(castd.StreamPort, "dave chan01\n", read: false);
         stalled.Socket.ReceiveBufferSize = 4096;
         await using var healthy = await TestViewer.ConnectAsync(castd.StreamPort, "dave chan01 framed\n");

@@ -8,11 +8,8 @@ public sealed class UsageDurabilityTests
     [Fact]
     public async Task Usage_MatchesSecondsWatchedOnLiveChannel_AndNothingForAChannelNeverLive()
     {
-        using var data = new TempDirectory();
-        await using var source = new TestSource();
-        await using var castd = await CastdProcess.StartAsync(data.Path, source.Port);
-        await castd.RegisterAsync("frank");
-        await source.AcceptAsync();
+        await using var rig = await CastdRig.StartAsync(["frank"]);
+        var (castd, source) = (rig.Castd, rig.Source);
 
         using var feeding = new CancellationTokenSource();
         var feed = FeedAsync(source, "live01", feeding.Token);

@@ -1,5 +1,6 @@
-namespace Castd.Tests.Integration.Infrastructure;
+namespace Castd.Tests;
 
+/// <summary>A fresh directory under the system temp path, deleted with everything in it on dispose.</summary>
 internal sealed class TempDirectory : IDisposable
 {
     public string Path { get; } = Directory.CreateTempSubdirectory("castd-test-").FullName;
@@ -12,6 +13,7 @@ internal sealed class TempDirectory : IDisposable
         }
         catch (IOException)
         {
+            // A process killed mid-write can leave a file busy for a moment; the OS cleans temp anyway.
         }
     }
 }
