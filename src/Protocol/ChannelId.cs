@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Diagnostics.CodeAnalysis;
 using System.Text;
 
 namespace Castd.Protocol;
@@ -38,7 +37,7 @@ public readonly record struct ChannelId
         return true;
     }
 
-    public static bool TryParse(string? text, [NotNullWhen(true)] out ChannelId id)
+    public static bool TryParse(string? text, out ChannelId id)
     {
         id = default;
         if (text is null || text.Length != Size)

@@ -55,7 +55,7 @@ public sealed class SpscQueue<T> where T : class
         return true;
     }
 
-    /// <summary>Consumer only: the item <see cref="TryDequeue"/> would return next, left in place.</summary>
+    /// <summary>Consumer only: the item <paramref name="offset"/> places behind the head, left in place.</summary>
     public bool TryPeek(int offset, out T item)
     {
         var head = _head.Value + offset;

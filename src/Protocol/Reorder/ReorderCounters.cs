@@ -1,6 +1,9 @@
 namespace Castd.Protocol.Reorder;
 
-/// <summary>What a ring has seen. Written by the ring's owner thread only; other threads may read (64-bit reads are atomic).</summary>
+/// <summary>
+/// What a ring has seen. Written by the ring's owner thread only; other threads (health, metrics) read them without
+/// a fence: 64-bit reads are atomic on x64, and a value a moment old is good enough for a gauge.
+/// </summary>
 public sealed class ReorderCounters
 {
     public long Released { get; internal set; }

@@ -126,21 +126,36 @@ public sealed class ReorderRing<T> where T : class
 
         while (_held > 0)
         {
-            // The head is missing (ReleaseRun left it so). The gap is proven by the first packet after it:
-            // it has waited since that packet arrived.
+            // The head is missing (ReleaseRun left it so). Every held packet proves the gap, so it has been
+            // waited for since the earliest of them arrived.
+            if (now - OldestArrival() < _gapTimeout)
+            {
+                return;
+            }
             var first = _next + 1;
             while (_items[(int)first & _mask] is null)
             {
                 first++;
             }
-            if (now - _arrivals[(int)first & _mask] < _gapTimeout)
-            {
-                return;
-            }
             Counters.Lost += (long)(first - _next);
             _next = first;
             ReleaseRun(ref sink);
         }
+    }
+
+    /// <summary>Arrival time of the earliest held packet; a scan of at most one window, run only while blocked.</summary>
+    private long OldestArrival()
+    {
+        var oldest = long.MaxValue;
+        for (var sequence = _next + 1; sequence <= _highest; sequence++)
+        {
+            var slot = (int)sequence & _mask;
+            if (_items[slot] is not null)
+            {
+                oldest = long.Min(oldest, _arrivals[slot]);
+            }
+        }
+        return oldest;
     }
 
     /// <summary>Releases everything held, in order, counting the gaps between as lost; the next packet starts afresh.</summary>

@@ -19,8 +19,8 @@ public static class SourceFrameReader
 
     /// <summary>
     /// Grammar: prefix(5) channel(6 ASCII) sequence(u64 BE) length(u32 BE) payload(length); SPEC §1.
-    /// Returns false and consumes nothing when the frame is incomplete. The length is checked against
-    /// <paramref name="maxPayload"/> as soon as the header is complete, before any payload arrives.
+    /// Returns false and consumes nothing when the frame is incomplete. The length and the channel id are checked
+    /// as soon as the header is complete, before any payload arrives.
     /// </summary>
     /// <exception cref="SourceProtocolException">The frame can never be valid.</exception>
     public static bool TryRead(ref SequenceReader<byte> reader, int maxPayload, out SourcePacket packet)
@@ -47,13 +47,13 @@ public static class SourceFrameReader
         {
             SourceProtocolException.Throw(SourceProtocolViolation.PayloadTooLarge, length);
         }
-        if (reader.Remaining < HeaderSize + length)
-        {
-            return false;
-        }
         if (!ChannelId.TryRead(header.Slice(ChannelOffset, ChannelId.Size), out var channel))
         {
             SourceProtocolException.Throw(SourceProtocolViolation.InvalidChannelId);
+        }
+        if (reader.Remaining < HeaderSize + length)
+        {
+            return false;
         }
 
         var version = BinaryPrimitives.ReadUInt32LittleEndian(header) == CastMagic ? header[PrefixSize - 1] : (byte)0;

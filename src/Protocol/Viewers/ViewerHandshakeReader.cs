@@ -51,6 +51,14 @@ public static class ViewerHandshakeReader
         {
             return HandshakeError.Malformed;
         }
+        foreach (var word in words[..count])
+        {
+            if (word.GetOffsetAndLength(line.Length).Length == 0)
+            {
+                // Doubled, leading or trailing spaces: the line's shape is wrong, whatever its words are.
+                return HandshakeError.Malformed;
+            }
+        }
         var user = line[words[0]];
         if (!UserIds.IsValid(user))
         {

@@ -1,0 +1,15 @@
+using Castd.Protocol.Reorder;
+using Xunit;
+
+namespace Castd.Tests.Protocol;
+
+/// <summary>Collects what a ring releases, in release order.</summary>
+internal readonly struct RecordingSink(List<TestPacket> released) : IReleaseSink<TestPacket>
+{
+    public void Release(ulong sequence, TestPacket item)
+    {
+        // The ring keeps items and numbers in parallel arrays; a slot mix-up would show here first.
+        Assert.Equal(item.Sequence, sequence);
+        released.Add(item);
+    }
+}
