@@ -17,6 +17,9 @@ internal static class CastdHost
         var builder = WebApplication.CreateSlimBuilder(args);
         builder.Services.AddSystemd();
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // Thousands of viewers reconnect at once after a network blip; Kestrel's default backlog of 512 overflowed
+        // at ~15k connects/s here. The kernel still caps it at net.core.somaxconn (4096 on Debian 12).
+        builder.WebHost.UseSockets(sockets => sockets.Backlog = 4096);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(options.ServerHost, options.ServerPort, _ => { });

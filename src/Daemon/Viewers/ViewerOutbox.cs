@@ -22,7 +22,8 @@ internal sealed class ViewerOutbox : ISubscriber, IThreadPoolWorkItem, ISendComp
     /// <summary>64 packets of 1336 bytes ≈ 85 KB a sendmsg: well inside IOV_MAX (1024) and a loopback send buffer.</summary>
     private const int MaxSegmentsPerSend = 64;
 
-    private readonly SpscQueue<PacketBuffer> _queue;
+    private readonly int _queueCapacity;
+    private SpscQueue<PacketBuffer>? _queue;
     private readonly List<ArraySegment<byte>> _segments = new(MaxSegmentsPerSend);
     private readonly bool _framed;
     private readonly long _budgetBytes;
@@ -39,8 +40,9 @@ internal sealed class ViewerOutbox : ISubscriber, IThreadPoolWorkItem, ISendComp
         _framed = framed;
         _budgetBytes = budgetBytes;
         _onClose = onClose;
-        // Slots for the budget's worth of 1 KiB packets: enough for MPEG-TS payloads, 8 bytes a slot.
-        _queue = new SpscQueue<PacketBuffer>((int)uint.Clamp(BitOperations.RoundUpToPowerOf2((uint)budgetBytes / 1024), 64, 1 << 16));
+        // Slots for the budget's worth of 1 KiB packets: enough for MPEG-TS payloads, 8 bytes a slot. Allocated with
+        // the first packet, so a viewer waiting for a channel to go live costs 8 KiB less.
+        _queueCapacity = (int)uint.Clamp(BitOperations.RoundUpToPowerOf2((uint)budgetBytes / 1024), 64, 1 << 16);
     }
 
     public long PacketsSent { get; private set; }
@@ -58,8 +60,10 @@ internal sealed class ViewerOutbox : ISubscriber, IThreadPoolWorkItem, ISendComp
             return;
         }
         var size = _framed ? packet.Framed.Count : packet.Raw.Count;
+        // Published to the consumer by the interlocked Schedule() that precedes any drain.
+        var queue = _queue ??= new SpscQueue<PacketBuffer>(_queueCapacity);
         packet.AddRef();
-        if (Volatile.Read(ref _queuedBytes) + size > _budgetBytes || !_queue.TryEnqueue(packet))
+        if (Volatile.Read(ref _queuedBytes) + size > _budgetBytes || !queue.TryEnqueue(packet))
         {
             packet.Release();
             Close(DisconnectReason.Slow);
@@ -75,7 +79,7 @@ internal sealed class ViewerOutbox : ISubscriber, IThreadPoolWorkItem, ISendComp
 
     public void Flush()
     {
-        if (_queue.Count > 0)
+        if (QueuedCount > 0)
         {
             Schedule();
         }
@@ -127,18 +131,20 @@ internal sealed class ViewerOutbox : ISubscriber, IThreadPoolWorkItem, ISendComp
 
             // Nothing to send: give up ownership, then take it back if the producer slipped something in meanwhile.
             Volatile.Write(ref _scheduled, 0);
-            if (_queue.Count == 0 || Interlocked.CompareExchange(ref _scheduled, 1, 0) != 0)
+            if (QueuedCount == 0 || Interlocked.CompareExchange(ref _scheduled, 1, 0) != 0)
             {
                 return;
             }
         }
     }
 
+    private int QueuedCount => _queue?.Count ?? 0;
+
     private int Gather()
     {
         _segments.Clear();
         var bytes = 0;
-        for (var i = 0; i < MaxSegmentsPerSend && _queue.TryPeek(i, out var packet); i++)
+        for (var i = 0; i < MaxSegmentsPerSend && _queue!.TryPeek(i, out var packet); i++)
         {
             var segment = _framed ? packet.Framed : packet.Raw;
             _segments.Add(segment);
@@ -153,7 +159,7 @@ internal sealed class ViewerOutbox : ISubscriber, IThreadPoolWorkItem, ISendComp
     {
         for (var i = 0; i < _inFlightCount; i++)
         {
-            _queue.TryDequeue(out var packet);
+            _queue!.TryDequeue(out var packet);
             packet.Release();
         }
         Interlocked.Add(ref _queuedBytes, -_inFlightBytes);
@@ -174,7 +180,7 @@ internal sealed class ViewerOutbox : ISubscriber, IThreadPoolWorkItem, ISendComp
 
     private void Drain()
     {
-        while (_queue.TryDequeue(out var packet))
+        while (_queue is not null && _queue.TryDequeue(out var packet))
         {
             Interlocked.Add(ref _queuedBytes, -(_framed ? packet.Framed.Count : packet.Raw.Count));
             packet.Release();
