@@ -44,6 +44,31 @@ internal sealed class TestViewer : IAsyncDisposable
 
     public string ReceivedText => Encoding.ASCII.GetString(Received);
 
+    /// <summary>Bytes received so far, without copying them (cheap enough to poll during a flood).</summary>
+    public long ReceivedLength
+    {
+        get
+        {
+            lock (_received)
+            {
+                return _received.Length;
+            }
+        }
+    }
+
+    public async Task WaitForLengthAsync(long length, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (ReceivedLength < length)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"viewer got {ReceivedLength} of {length} bytes, closed={Closed}");
+            }
+            await Task.Delay(20);
+        }
+    }
+
     /// <summary>Waits until castd closes the connection; returns what it sent.</summary>
     public async Task<string> ReadUntilClosedAsync(TimeSpan timeout)
     {
