@@ -1,10 +1,12 @@
 using Castd.Daemon.Channels;
 using Castd.Daemon.Http;
 using Castd.Daemon.Ingest;
+using Castd.Daemon.Sessions;
 using Castd.Daemon.Usage;
 using Castd.Daemon.Viewers;
 using Castd.Protocol.Buffers;
 using Castd.Storage;
+using Castd.Storage.Sessions;
 using Microsoft.AspNetCore.Connections;
 
 namespace Castd.Daemon.Hosting;
@@ -39,7 +41,9 @@ internal static class CastdHost
         services.AddSingleton<UsageReport>();
         services.AddSingleton<ViewerCounters>();
         services.AddSingleton<ViewerServices>();
+        services.AddSingleton<ISessionStore>(sp => new InMemorySessionStore(options.MaxStreamsPerUser, options.SessionTtl, sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService<SourceClient>();
+        services.AddHostedService<SessionSweepService>();
         services.AddHostedService<UsageFlushService>();
 
         var app = builder.Build();

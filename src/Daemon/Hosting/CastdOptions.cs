@@ -21,6 +21,8 @@ internal sealed class CastdOptions
     public required TimeSpan HandshakeTimeout { get; init; }
     public required TimeSpan LiveTimeout { get; init; }
     public required TimeSpan UsageFlushInterval { get; init; }
+    public required int MaxStreamsPerUser { get; init; }
+    public required TimeSpan SessionTtl { get; init; }
 
     /// <summary>Reads the settings; throws <see cref="FormatException"/> naming the variable at fault.</summary>
     public static CastdOptions FromEnvironment(Func<string, string?> read)
@@ -38,6 +40,20 @@ internal sealed class CastdOptions
         }
 
         TimeSpan Millis(Setting s, int min, int max) => TimeSpan.FromMilliseconds(Int(s, min, max));
+
+        // "10s", "1500ms" or plain seconds.
+        TimeSpan Duration(Setting s, TimeSpan min, TimeSpan max)
+        {
+            var text = Text(s);
+            var (number, scale) = text.EndsWith("ms", StringComparison.Ordinal) ? (text[..^2], 1.0)
+                : text.EndsWith('s') ? (text[..^1], 1000.0) : (text, 1000.0);
+            if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+                || TimeSpan.FromMilliseconds(value * scale) is var span && (span < min || span > max))
+            {
+                throw new FormatException($"{s.Name}={text}: expected a duration from {min.TotalSeconds:0.###}s to {max.TotalSeconds:0}s, e.g. 10s or 1500ms.");
+            }
+            return span;
+        }
 
         var window = Int(Settings.ReorderWindow, 2, 1 << 20);
         if (!int.IsPow2(window))
@@ -64,6 +80,8 @@ internal sealed class CastdOptions
             HandshakeTimeout = Millis(Settings.HandshakeTimeout, 10, 600_000),
             LiveTimeout = Millis(Settings.LiveTimeout, 10, 600_000),
             UsageFlushInterval = Millis(Settings.UsageFlush, 10, 600_000),
+            MaxStreamsPerUser = Int(Settings.MaxStreams, 1, 10_000),
+            SessionTtl = Duration(Settings.SessionTtl, TimeSpan.FromMilliseconds(100), TimeSpan.FromDays(1)),
         };
     }
 }

@@ -22,12 +22,14 @@ internal static class Settings
     public static readonly Setting HandshakeTimeout = new("CASTD_HANDSHAKE_TIMEOUT_MS", "5000", "Time a viewer has to send its request line.");
     public static readonly Setting LiveTimeout = new("CASTD_LIVE_TIMEOUT_MS", "1000", "A channel counts as live (for watch time) this long after its last packet.");
     public static readonly Setting UsageFlush = new("CASTD_USAGE_FLUSH_MS", "1000", "Interval of the batched usage writes; the most a crash can lose.");
+    public static readonly Setting MaxStreams = new("CASTD_MAX_STREAMS_PER_USER", "3", "Concurrent sessions per account: stream viewers and HTTP sessions together.");
+    public static readonly Setting SessionTtl = new("CASTD_SESSION_TTL", "10s", "An HTTP session without a heartbeat for this long expires (e.g. 10s, 1500ms).");
 
     public static IReadOnlyList<Setting> All { get; } =
     [
         ServerHost, ServerPort, StreamHost, StreamPort, SourceHost, SourcePort, BatchSize,
         DataDir, MaxPayload, ReorderWindow, GapTimeout, StartupHold, ReconnectMax, ViewerBuffer,
-        HandshakeTimeout, LiveTimeout, UsageFlush,
+        HandshakeTimeout, LiveTimeout, UsageFlush, MaxStreams, SessionTtl,
     ];
 
     public static string HelpText()

@@ -8,5 +8,6 @@ internal static class HttpEndpoints
         app.MapPost("/register", RegisterEndpoint.HandleAsync);
         app.MapGet("/usage/{userId}", UsageEndpoint.Handle);
         app.MapGet("/healthz", HealthEndpoint.Handle);
+        app.MapStreaming();
     }
 }

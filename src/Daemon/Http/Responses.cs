@@ -8,6 +8,12 @@ internal sealed record UsageResponse(SortedDictionary<string, long> Sessions);
 
 internal sealed record ErrorResponse(string Error);
 
+internal sealed record SessionResponse(string Id, string Account, string StreamId, string Status, string? Message, string? Reason);
+
+internal sealed record SessionListItem(string Id, string Kind, string? StreamId, string? Channel, string Status, DateTimeOffset Since);
+
+internal sealed record SessionListResponse(string User, List<SessionListItem> Sessions);
+
 internal sealed record HealthResponse(
     string Status,
     bool SourceConnected,
@@ -28,8 +34,10 @@ internal sealed record ChannelHealth(string Id, int Viewers, long Released, long
 }
 
 /// <summary>Source-generated JSON, camelCase as SPEC §4 shows (<c>"sessions"</c>).</summary>
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(UsageResponse))]
 [JsonSerializable(typeof(ErrorResponse))]
 [JsonSerializable(typeof(HealthResponse))]
+[JsonSerializable(typeof(SessionResponse))]
+[JsonSerializable(typeof(SessionListResponse))]
 internal sealed partial class CastdJsonContext : JsonSerializerContext;

@@ -2,6 +2,7 @@ using Castd.Daemon.Channels;
 using Castd.Daemon.Hosting;
 using Castd.Daemon.Usage;
 using Castd.Storage;
+using Castd.Storage.Sessions;
 
 namespace Castd.Daemon.Viewers;
 
@@ -11,6 +12,7 @@ internal sealed class ViewerServices(
     ChannelRegistry channels,
     ViewerDirectory viewers,
     IStateStore store,
+    ISessionStore sessions,
     ViewerCounters counters,
     ILogger<ViewerSession> logger)
 {
@@ -18,6 +20,7 @@ internal sealed class ViewerServices(
     public ChannelRegistry Channels { get; } = channels;
     public ViewerDirectory Viewers { get; } = viewers;
     public IStateStore Store { get; } = store;
+    public ISessionStore Sessions { get; } = sessions;
     public ViewerCounters Counters { get; } = counters;
     public ILogger Logger { get; } = logger;
 }

@@ -7,6 +7,7 @@ using Castd.Daemon.Hosting;
 using Castd.Daemon.Usage;
 using Castd.Protocol.Viewers;
 using Castd.Storage;
+using Castd.Storage.Sessions;
 using Microsoft.AspNetCore.Connections;
 
 namespace Castd.Daemon.Viewers;
@@ -38,7 +39,20 @@ internal sealed class ViewerSession(
             await RefuseAsync(refusal.Code, refusal.Text);
             return;
         }
-        await StreamAsync(request);
+        var session = services.Sessions.OpenStream(request.UserId, request.Channel.ToString());
+        if (session.Status != SessionStatus.Active)
+        {
+            await RefuseAsync(ViewerReply.TooManyStreams, $"stream limit reached: at most {_options.MaxStreamsPerUser} concurrent streams for {request.UserId}");
+            return;
+        }
+        try
+        {
+            await StreamAsync(request);
+        }
+        finally
+        {
+            services.Sessions.CloseStream(session);
+        }
     }
 
     private async Task StreamAsync(ViewerRequest request)

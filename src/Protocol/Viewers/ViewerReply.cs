@@ -10,6 +10,7 @@ public static class ViewerReply
     public const int Unregistered = 403;
     public const int Timeout = 408;
     public const int TooLong = 414;
+    public const int TooManyStreams = 429;
     public const int Unavailable = 503;
 
     public static (int Code, string Text) Describe(HandshakeError error) => error switch

@@ -1,0 +1,35 @@
+namespace Castd.Storage.Sessions;
+
+/// <summary>
+/// Concurrent sessions per account and the limit on them (SPEC §5). Embedded castd keeps them in memory (they
+/// end with the process anyway); a fleet keeps them in Redis as leases (SPEC §9) behind this same interface.
+/// </summary>
+/// <remarks>
+/// Exact under any interleaving: admission, heartbeat, expiry and close of one account are serialised, and a
+/// session counts against the limit from the moment it is admitted until it is closed or its lease runs out.
+/// </remarks>
+public interface ISessionStore
+{
+    /// <summary>
+    /// Opens an HTTP session for <paramref name="streamId"/>, or returns the live one it already has (idempotent).
+    /// Over the limit, the new session is recorded as <see cref="SessionStatus.Dropped"/> so its heartbeat can say so.
+    /// </summary>
+    SessionInfo OpenHttp(string account, string streamId);
+
+    /// <summary>Extends a live HTTP session's lease; null when it is unknown or expired.</summary>
+    SessionInfo? Heartbeat(string account, string streamId);
+
+    /// <summary>Ends an HTTP session at once, freeing its slot; false when there was none.</summary>
+    bool CloseHttp(string account, string streamId);
+
+    /// <summary>Admits a stream viewer, or returns a dropped session when the account is at its limit.</summary>
+    SessionInfo OpenStream(string account, string channel);
+
+    void CloseStream(SessionInfo session);
+
+    /// <summary>The account's live sessions, active and dropped, oldest first.</summary>
+    IReadOnlyList<SessionInfo> List(string account);
+
+    /// <summary>Forgets expired sessions of every account; returns how many. Only frees memory: expiry itself is exact without it.</summary>
+    int Sweep();
+}

@@ -1,0 +1,175 @@
+using System.Collections.Concurrent;
+
+namespace Castd.Storage.Sessions;
+
+/// <summary>
+/// <see cref="ISessionStore"/> for one castd: per-account records under a per-account lock, leases measured on an
+/// injected clock. Different accounts never contend.
+/// </summary>
+public sealed class InMemorySessionStore(int maxPerAccount, TimeSpan ttl, TimeProvider time) : ISessionStore
+{
+    private readonly ConcurrentDictionary<string, Account> _accounts = new(StringComparer.Ordinal);
+    private long _nextId;
+
+    public SessionInfo OpenHttp(string account, string streamId)
+    {
+        while (true)
+        {
+            var sessions = _accounts.GetOrAdd(account, static _ => new Account());
+            lock (sessions)
+            {
+                if (sessions.Retired)
+                {
+                    continue;
+                }
+                var now = time.GetUtcNow();
+                sessions.Expire(now, ttl);
+                if (sessions.FindHttp(streamId) is { } existing)
+                {
+                    existing.LastSeen = now;
+                    return existing.Info;
+                }
+                return sessions.Add(NewInfo(account, SessionKind.Http, streamId, now, sessions.ActiveCount < maxPerAccount), now).Info;
+            }
+        }
+    }
+
+    public SessionInfo? Heartbeat(string account, string streamId)
+    {
+        if (!_accounts.TryGetValue(account, out var sessions))
+        {
+            return null;
+        }
+        lock (sessions)
+        {
+            var now = time.GetUtcNow();
+            sessions.Expire(now, ttl);
+            if (sessions.FindHttp(streamId) is not { } session)
+            {
+                return null;
+            }
+            session.LastSeen = now;
+            return session.Info;
+        }
+    }
+
+    public bool CloseHttp(string account, string streamId)
+    {
+        if (!_accounts.TryGetValue(account, out var sessions))
+        {
+            return false;
+        }
+        lock (sessions)
+        {
+            sessions.Expire(time.GetUtcNow(), ttl);
+            return sessions.FindHttp(streamId) is { } session && sessions.Remove(session);
+        }
+    }
+
+    public SessionInfo OpenStream(string account, string channel)
+    {
+        while (true)
+        {
+            var sessions = _accounts.GetOrAdd(account, static _ => new Account());
+            lock (sessions)
+            {
+                if (sessions.Retired)
+                {
+                    continue;
+                }
+                var now = time.GetUtcNow();
+                sessions.Expire(now, ttl);
+                var admitted = sessions.ActiveCount < maxPerAccount;
+                var info = NewInfo(account, SessionKind.Stream, channel, now, admitted);
+                // A refused viewer is closed at once, so only admitted ones are kept.
+                return admitted ? sessions.Add(info, now).Info : info;
+            }
+        }
+    }
+
+    public void CloseStream(SessionInfo session)
+    {
+        if (_accounts.TryGetValue(session.Account, out var sessions))
+        {
+            lock (sessions)
+            {
+                sessions.Remove(session.Id);
+            }
+        }
+    }
+
+    public IReadOnlyList<SessionInfo> List(string account)
+    {
+        if (!_accounts.TryGetValue(account, out var sessions))
+        {
+            return [];
+        }
+        lock (sessions)
+        {
+            sessions.Expire(time.GetUtcNow(), ttl);
+            return sessions.Infos();
+        }
+    }
+
+    public int Sweep()
+    {
+        var now = time.GetUtcNow();
+        var swept = 0;
+        foreach (var (name, sessions) in _accounts)
+        {
+            lock (sessions)
+            {
+                swept += sessions.Expire(now, ttl);
+                if (sessions.IsEmpty)
+                {
+                    // Removed under its lock and marked: an opener that fetched it just before sees the mark and retries
+                    // with a fresh record; every other caller treats a retired (hence empty) account as "no sessions".
+                    sessions.Retired = true;
+                    _accounts.TryRemove(new KeyValuePair<string, Account>(name, sessions));
+                }
+            }
+        }
+        return swept;
+    }
+
+    private SessionInfo NewInfo(string account, SessionKind kind, string key, DateTimeOffset now, bool admitted) =>
+        new($"s{Interlocked.Increment(ref _nextId):x}", account, kind, key, admitted ? SessionStatus.Active : SessionStatus.Dropped, now);
+
+    /// <summary>One account's sessions; every member is used under the instance's lock.</summary>
+    private sealed class Account
+    {
+        private readonly List<Session> _sessions = [];
+
+        public bool Retired;
+
+        public bool IsEmpty => _sessions.Count == 0;
+
+        public int ActiveCount => _sessions.Count(s => s.Info.Status == SessionStatus.Active);
+
+        public Session? FindHttp(string streamId) =>
+            _sessions.Find(s => s.Info.Kind == SessionKind.Http && s.Info.Key == streamId);
+
+        public Session Add(SessionInfo info, DateTimeOffset now)
+        {
+            var session = new Session(info) { LastSeen = now };
+            _sessions.Add(session);
+            return session;
+        }
+
+        public bool Remove(Session session) => _sessions.Remove(session);
+
+        public void Remove(string id) => _sessions.RemoveAll(s => s.Info.Id == id);
+
+        /// <summary>Drops HTTP sessions whose lease ran out; stream sessions live until their viewer leaves.</summary>
+        public int Expire(DateTimeOffset now, TimeSpan ttl) =>
+            _sessions.RemoveAll(s => s.Info.Kind == SessionKind.Http && now - s.LastSeen >= ttl);
+
+        public List<SessionInfo> Infos() => [.. _sessions.Select(s => s.Info)];
+    }
+
+    private sealed class Session(SessionInfo info)
+    {
+        public SessionInfo Info { get; } = info;
+        public DateTimeOffset LastSeen { get; set; }
+    }
+}
