@@ -39,4 +39,16 @@ public sealed class CastloadTests
         Assert.Equal(3, exit);
         Assert.Contains("refused: ERR 403 user ghost is not registered", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Sessions_FiveStreamsOfOneAccount_ThreeActiveTwoDropped()
+    {
+        await using var rig = await CastdRig.StartAsync([]);
+        var (exit, output) = await DotnetRun.RunAsync(RepoPaths.CastloadDll,
+            ["sessions", "--http", $"127.0.0.1:{rig.Castd.HttpPort}", "--account", "seed", "--streams", "5", "--duration", "2s"]);
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("seed/stream-4: PUT -> 200 DROPPED", output, StringComparison.Ordinal);
+        Assert.Contains("fates: 3 ACTIVE, 2 DROPPED", output, StringComparison.Ordinal);
+    }
 }
