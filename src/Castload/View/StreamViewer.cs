@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Diagnostics;
+using System.Globalization;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Text;
@@ -8,7 +10,8 @@ using Castd.Protocol.Viewers;
 namespace Castd.Castload.View;
 
 /// <summary>One viewer connection (SPEC §3): sends the request line, then counts, checks and optionally saves what arrives.</summary>
-internal sealed class StreamViewer(ViewOptions options, Stream? output)
+/// <param name="index">This viewer's number in a crowd; replaces <c>{i}</c> in the user id.</param>
+internal sealed class StreamViewer(ViewOptions options, int index, Stream? output)
 {
     /// <summary>Latency samples kept per viewer: enough for percentiles, bounded for long runs.</summary>
     private const int MaxLatencySamples = 200_000;
@@ -18,8 +21,9 @@ internal sealed class StreamViewer(ViewOptions options, Stream? output)
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var started = Stopwatch.GetTimestamp();
         await socket.ConnectAsync(options.Host, options.Port, cancellationToken);
-        var request = $"{options.User} {options.Channel}{(options.Framed ? " framed" : "")}\n";
+        var request = $"{options.User.Replace("{i}", index.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)} {options.Channel}{(options.Framed ? " framed" : "")}\n";
         await socket.SendAsync(Encoding.ASCII.GetBytes(request), cancellationToken);
         await using var stream = new NetworkStream(socket, ownsSocket: false);
         var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024));
@@ -30,6 +34,10 @@ internal sealed class StreamViewer(ViewOptions options, Stream? output)
             {
                 var read = await reader.ReadAsync(cancellationToken);
                 var buffer = read.Buffer;
+                if (!buffer.IsEmpty)
+                {
+                    Result.FirstByteMs ??= Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                }
                 if (first && buffer.Length >= 4)
                 {
                     first = false;

@@ -10,16 +10,18 @@ internal static class ViewCommand
     public static Command Create()
     {
         var stream = new Option<string>("--stream") { Description = "castd stream endpoint host:port", DefaultValueFactory = _ => "127.0.0.1:9111" };
-        var user = new Option<string>("--user") { Description = "registered user id", Required = true };
+        var user = new Option<string>("--user") { Description = "registered user id; {i} is replaced by the viewer's number (0..count-1)", Required = true };
         var channel = new Option<string>("--channel") { Description = "channel id (6 characters)", Required = true };
         var framed = new Option<bool>("--framed") { Description = "ask for framed mode: checks order, gaps, content and latency" };
         var count = new Option<int>("--count") { Description = "parallel viewers (load test)", DefaultValueFactory = _ => 1 };
         var output = new Option<string?>("--out") { Description = "save the stream to this file (one viewer only)" };
         var duration = new Option<TimeSpan>("--duration") { Description = "how long to watch (e.g. 10s); 0 = until the stream ends", CustomParser = Durations.Parse, DefaultValueFactory = _ => TimeSpan.Zero };
 
+        var ramp = new Option<TimeSpan>("--ramp") { Description = "time between viewers joining (e.g. 10ms); 0 = all at once", CustomParser = Durations.Parse, DefaultValueFactory = _ => TimeSpan.Zero };
+
         var command = new Command("view", "Watch a channel like a viewer (SPEC §3), alone or as a crowd, and report throughput.")
         {
-            stream, user, channel, framed, count, output, duration,
+            stream, user, channel, framed, count, output, duration, ramp,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -28,7 +30,7 @@ internal static class ViewCommand
             var options = new ViewOptions(
                 endpoint[..colon], int.Parse(endpoint[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture),
                 result.GetValue(user)!, result.GetValue(channel)!, result.GetValue(framed),
-                int.Max(1, result.GetValue(count)), result.GetValue(output), result.GetValue(duration));
+                int.Max(1, result.GetValue(count)), result.GetValue(output), result.GetValue(duration), result.GetValue(ramp));
             return await RunAsync(options, cancellationToken);
         });
         return command;
@@ -42,9 +44,18 @@ internal static class ViewCommand
             stop.CancelAfter(options.Duration);
         }
         await using var file = options.Output is null ? null : File.Create(options.Output);
-        var viewers = Enumerable.Range(0, options.Count).Select(_ => new StreamViewer(options, file)).ToList();
+        var viewers = Enumerable.Range(0, options.Count).Select(i => new StreamViewer(options, i, file)).ToList();
         var clock = Stopwatch.StartNew();
-        await Task.WhenAll(viewers.Select(v => v.RunAsync(stop.Token)));
+        var running = new List<Task>(viewers.Count);
+        foreach (var viewer in viewers)
+        {
+            running.Add(viewer.RunAsync(stop.Token));
+            if (options.Ramp > TimeSpan.Zero)
+            {
+                await Task.Delay(options.Ramp, CancellationToken.None);
+            }
+        }
+        await Task.WhenAll(running);
         var seconds = clock.Elapsed.TotalSeconds;
         return ViewReport.Print(Console.Out, options, viewers.Select(v => v.Result).ToList(), seconds);
     }

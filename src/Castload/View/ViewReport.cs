@@ -16,6 +16,12 @@ internal static class ViewReport
         var bytes = results.Sum(r => r.Bytes);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"viewers: {results.Count} ({refused.Count} refused, {results.Count(r => r.ClosedByServer)} closed by castd), {seconds:0.0} s"));
+        var firstBytes = results.Where(r => r.FirstByteMs is not null).Select(r => r.FirstByteMs!.Value).Order().ToList();
+        if (firstBytes.Count > 0)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"first byte ms: p50 {firstBytes[firstBytes.Count / 2]:0.00} p99 {firstBytes[int.Min(firstBytes.Count - 1, (int)(firstBytes.Count * 0.99))]:0.00} max {firstBytes[^1]:0.00}"));
+        }
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bytes: {bytes} ({bytes / seconds / 1e6:0.00} MB/s, {bytes * 8 / seconds / 1e6:0.0} Mbit/s)"));
         if (options.Framed)
         {

@@ -7,6 +7,8 @@ internal sealed class ViewerResult
     /// <summary>castd closed the stream before the viewer meant to stop (e.g. cut as a slow viewer).</summary>
     public bool ClosedByServer { get; set; }
     public long Bytes { get; set; }
+    /// <summary>From the start of the TCP connect to the first stream byte (or ERR line): the cost of admission plus the wait for a packet.</summary>
+    public double? FirstByteMs { get; set; }
     public long Packets { get; set; }
     /// <summary>Framed only: sequence numbers skipped (lost upstream or by castd).</summary>
     public long Gaps { get; set; }

@@ -18,14 +18,15 @@ internal static partial class Log
     [LoggerMessage(103, LogLevel.Error, "Channel source protocol error {Violation}: {Reason}; dropping the connection")]
     public static partial void SourceProtocolError(ILogger logger, SourceProtocolViolation violation, string reason);
 
-    // 2xx: viewers
-    [LoggerMessage(200, LogLevel.Information, "Viewer {User} joined {Channel} ({Mode}) from {Remote}")]
+    // 2xx: viewers. Debug: a line per viewer costs ~1 ms of console I/O each and stalled a burst of 1,000 joins
+    // by a second (bench/sessions); joins, leaves and refusals are counted in /healthz instead.
+    [LoggerMessage(200, LogLevel.Debug, "Viewer {User} joined {Channel} ({Mode}) from {Remote}")]
     public static partial void ViewerJoined(ILogger logger, string user, string channel, string mode, string? remote);
 
-    [LoggerMessage(201, LogLevel.Information, "Viewer {User} left {Channel}: {Reason}, {Packets} packets, {Bytes} bytes")]
+    [LoggerMessage(201, LogLevel.Debug, "Viewer {User} left {Channel}: {Reason}, {Packets} packets, {Bytes} bytes")]
     public static partial void ViewerLeft(ILogger logger, string user, string channel, string reason, long packets, long bytes);
 
-    [LoggerMessage(202, LogLevel.Information, "Viewer refused from {Remote}: ERR {Code} {Text}")]
+    [LoggerMessage(202, LogLevel.Debug, "Viewer refused from {Remote}: ERR {Code} {Text}")]
     public static partial void ViewerRefused(ILogger logger, string? remote, int code, string text);
 
     // 3xx: storage and usage

@@ -68,7 +68,7 @@ internal static class StreamingEndpoints
         {
             return Error("missing query parameter: streamId");
         }
-        if (streamId.Length > MaxStreamIdLength || !streamId.All(c => c is > ' ' and < (char)0x7F))
+        if (streamId.Length > MaxStreamIdLength || streamId.AsSpan().ContainsAnyExceptInRange('!', '~'))
         {
             return Error($"invalid streamId: 1 to {MaxStreamIdLength} printable ASCII characters without spaces");
         }

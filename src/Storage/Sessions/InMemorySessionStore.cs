@@ -136,6 +136,7 @@ public sealed class InMemorySessionStore(int maxPerAccount, TimeSpan ttl, TimePr
         new($"s{Interlocked.Increment(ref _nextId):x}", account, kind, key, admitted ? SessionStatus.Active : SessionStatus.Dropped, now);
 
     /// <summary>One account's sessions; every member is used under the instance's lock.</summary>
+    /// <remarks>Plain loops rather than LINQ or lambdas: a heartbeat runs here tens of thousands of times a second.</remarks>
     private sealed class Account
     {
         private readonly List<Session> _sessions = [];
@@ -144,10 +145,33 @@ public sealed class InMemorySessionStore(int maxPerAccount, TimeSpan ttl, TimePr
 
         public bool IsEmpty => _sessions.Count == 0;
 
-        public int ActiveCount => _sessions.Count(s => s.Info.Status == SessionStatus.Active);
+        public int ActiveCount
+        {
+            get
+            {
+                var count = 0;
+                foreach (var session in _sessions)
+                {
+                    if (session.Info.Status == SessionStatus.Active)
+                    {
+                        count++;
+                    }
+                }
+                return count;
+            }
+        }
 
-        public Session? FindHttp(string streamId) =>
-            _sessions.Find(s => s.Info.Kind == SessionKind.Http && s.Info.Key == streamId);
+        public Session? FindHttp(string streamId)
+        {
+            foreach (var session in _sessions)
+            {
+                if (session.Info.Kind == SessionKind.Http && session.Info.Key == streamId)
+                {
+                    return session;
+                }
+            }
+            return null;
+        }
 
         public Session Add(SessionInfo info, DateTimeOffset now)
         {
@@ -158,11 +182,31 @@ public sealed class InMemorySessionStore(int maxPerAccount, TimeSpan ttl, TimePr
 
         public bool Remove(Session session) => _sessions.Remove(session);
 
-        public void Remove(string id) => _sessions.RemoveAll(s => s.Info.Id == id);
+        public void Remove(string id)
+        {
+            for (var i = _sessions.Count - 1; i >= 0; i--)
+            {
+                if (_sessions[i].Info.Id == id)
+                {
+                    _sessions.RemoveAt(i);
+                }
+            }
+        }
 
         /// <summary>Drops HTTP sessions whose lease ran out; stream sessions live until their viewer leaves.</summary>
-        public int Expire(DateTimeOffset now, TimeSpan ttl) =>
-            _sessions.RemoveAll(s => s.Info.Kind == SessionKind.Http && now - s.LastSeen >= ttl);
+        public int Expire(DateTimeOffset now, TimeSpan ttl)
+        {
+            var removed = 0;
+            for (var i = _sessions.Count - 1; i >= 0; i--)
+            {
+                if (_sessions[i].Info.Kind == SessionKind.Http && now - _sessions[i].LastSeen >= ttl)
+                {
+                    _sessions.RemoveAt(i);
+                    removed++;
+                }
+            }
+            return removed;
+        }
 
         public List<SessionInfo> Infos() => [.. _sessions.Select(s => s.Info)];
     }
