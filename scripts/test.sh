@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
 # The test command (README, .ci/run): formatting check, every test that is not a long stress run, and the
 # allocation budgets of the hot path.
-# Needs only the .NET SDK: the suites start real castd processes, sockets and RocksDB directories themselves.
+# Needs the .NET SDK and installs promtool from Debian; the suites start real castd processes, sockets and RocksDB
+# directories themselves.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# promtool (Debian's prometheus package) validates a real /metrics scrape in the suite.
+if ! command -v promtool >/dev/null; then
+  [[ -n "$(ls /var/lib/apt/lists 2>/dev/null | grep -v -e lock -e partial -e auxfiles)" ]] || apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
 dotnet format Daemon.sln --verify-no-changes --verbosity quiet
 dotnet test Daemon.sln -c Release --filter "Category!=Stress" --logger "console;verbosity=normal" "$@"
 # Hot-path allocation budgets (0 B per packet), checked with BenchmarkDotNet's MemoryDiagnoser.

@@ -25,6 +25,12 @@ internal sealed class Channel(ChannelId id, ReorderOptions reorder, long timesta
 
     public int SubscriberCount => Volatile.Read(ref _subscribers).Length;
 
+    /// <summary>Packets and payload bytes received from the source, before reordering. Ingest thread writes; others read.</summary>
+    public long PacketsIn { get; private set; }
+
+    public long BytesIn { get; private set; }
+
+    /// <summary>In-order packets handed to the subscribers.</summary>
     public long PacketsOut { get; private set; }
 
     /// <summary>Set by the ingest loop while the channel waits in its list of channels to flush.</summary>
@@ -32,6 +38,12 @@ internal sealed class Channel(ChannelId id, ReorderOptions reorder, long timesta
 
     /// <summary>When the last in-order packet went out (a timestamp); long.MinValue / 2 before the first.</summary>
     public long LastPacketTimestamp => Volatile.Read(ref _lastPacketTimestamp);
+
+    public void CountIn(int payloadBytes)
+    {
+        PacketsIn++;
+        BytesIn += payloadBytes;
+    }
 
     public void Subscribe(ISubscriber subscriber)
     {

@@ -1,4 +1,5 @@
 using Castd.Daemon.Channels;
+using Castd.Daemon.Diagnostics;
 using Castd.Daemon.Http;
 using Castd.Daemon.Ingest;
 using Castd.Daemon.Sessions;
@@ -8,6 +9,7 @@ using Castd.Protocol.Buffers;
 using Castd.Storage;
 using Castd.Storage.Sessions;
 using Microsoft.AspNetCore.Connections;
+using OpenTelemetry.Metrics;
 
 namespace Castd.Daemon.Hosting;
 
@@ -18,7 +20,7 @@ internal static class CastdHost
     {
         var builder = WebApplication.CreateSlimBuilder(args);
         builder.Services.AddSystemd();
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        ConfigureLogging(builder.Logging, options);
         // Thousands of viewers reconnect at once after a network blip; Kestrel's default backlog of 512 overflowed
         // at ~15k connects/s here. The kernel still caps it at net.core.somaxconn (4096 on Debian 12).
         builder.WebHost.UseSockets(sockets => sockets.Backlog = 4096);
@@ -40,14 +42,52 @@ internal static class CastdHost
         services.AddSingleton<ViewerDirectory>();
         services.AddSingleton<UsageReport>();
         services.AddSingleton<ViewerCounters>();
+        services.AddSingleton<DeliveryCounters>();
+        services.AddSingleton<CastdMetrics>();
         services.AddSingleton<ViewerServices>();
         services.AddSingleton<ISessionStore>(sp => new InMemorySessionStore(options.MaxStreamsPerUser, options.SessionTtl, sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService<SourceClient>();
         services.AddHostedService<SessionSweepService>();
         services.AddHostedService<UsageFlushService>();
 
+        if (options.MetricsEnabled)
+        {
+            services.AddOpenTelemetry().WithMetrics(metrics => metrics
+                .AddMeter(CastdMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
+                .AddPrometheusExporter());
+        }
+
         var app = builder.Build();
+        // Built eagerly so its observable instruments exist before the first scrape.
+        app.Services.GetRequiredService<CastdMetrics>();
         app.MapCastdHttp();
+        if (options.MetricsEnabled)
+        {
+            app.MapPrometheusScrapingEndpoint("/metrics");
+        }
         return app;
+    }
+
+    /// <summary>
+    /// One JSON object per line when not on a terminal (journald keeps each line whole), readable text on one. Set
+    /// after AddSystemd, whose own formatter would otherwise win under systemd.
+    /// </summary>
+    private static void ConfigureLogging(ILoggingBuilder logging, CastdOptions options)
+    {
+        logging.ClearProviders();
+        if (options.JsonLogs)
+        {
+            logging.AddJsonConsole(json =>
+            {
+                json.UseUtcTimestamp = true;
+                json.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+            });
+        }
+        else
+        {
+            logging.AddSimpleConsole(text => text.SingleLine = true);
+        }
+        logging.SetMinimumLevel(options.LogLevel);
+        logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
     }
 }

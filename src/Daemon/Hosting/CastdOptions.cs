@@ -23,6 +23,11 @@ internal sealed class CastdOptions
     public required TimeSpan UsageFlushInterval { get; init; }
     public required int MaxStreamsPerUser { get; init; }
     public required TimeSpan SessionTtl { get; init; }
+    public required bool MetricsEnabled { get; init; }
+    public required bool ReadyWithoutSource { get; init; }
+    public required LogLevel LogLevel { get; init; }
+    /// <summary>True for one JSON object per line, false for text.</summary>
+    public required bool JsonLogs { get; init; }
 
     /// <summary>Reads the settings; throws <see cref="FormatException"/> naming the variable at fault.</summary>
     public static CastdOptions FromEnvironment(Func<string, string?> read)
@@ -40,6 +45,13 @@ internal sealed class CastdOptions
         }
 
         TimeSpan Millis(Setting s, int min, int max) => TimeSpan.FromMilliseconds(Int(s, min, max));
+
+        bool Bool(Setting s) => Text(s).ToLowerInvariant() switch
+        {
+            "true" or "1" or "yes" => true,
+            "false" or "0" or "no" => false,
+            var other => throw new FormatException($"{s.Name}={other}: expected true or false."),
+        };
 
         // "10s", "1500ms" or plain seconds.
         TimeSpan Duration(Setting s, TimeSpan min, TimeSpan max)
@@ -82,6 +94,18 @@ internal sealed class CastdOptions
             UsageFlushInterval = Millis(Settings.UsageFlush, 10, 600_000),
             MaxStreamsPerUser = Int(Settings.MaxStreams, 1, 10_000),
             SessionTtl = Duration(Settings.SessionTtl, TimeSpan.FromMilliseconds(100), TimeSpan.FromDays(1)),
+            MetricsEnabled = Bool(Settings.Metrics),
+            ReadyWithoutSource = Bool(Settings.ReadyWithoutSource),
+            LogLevel = Enum.TryParse<LogLevel>(Text(Settings.LogLevel), ignoreCase: true, out var level) && Enum.IsDefined(level)
+                ? level
+                : throw new FormatException($"{Settings.LogLevel.Name}={Text(Settings.LogLevel)}: expected Trace, Debug, Information, Warning, Error or Critical."),
+            JsonLogs = Text(Settings.LogFormat).ToLowerInvariant() switch
+            {
+                "" => Console.IsOutputRedirected,
+                "json" => true,
+                "text" => false,
+                var other => throw new FormatException($"{Settings.LogFormat.Name}={other}: expected json or text."),
+            },
         };
     }
 }

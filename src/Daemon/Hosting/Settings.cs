@@ -23,13 +23,17 @@ internal static class Settings
     public static readonly Setting LiveTimeout = new("CASTD_LIVE_TIMEOUT_MS", "1000", "A channel counts as live (for watch time) this long after its last packet.");
     public static readonly Setting UsageFlush = new("CASTD_USAGE_FLUSH_MS", "1000", "Interval of the batched usage writes; the most a crash can lose.");
     public static readonly Setting MaxStreams = new("CASTD_MAX_STREAMS_PER_USER", "3", "Concurrent sessions per account: stream viewers and HTTP sessions together.");
+    public static readonly Setting Metrics = new("CASTD_METRICS", "true", "Serve Prometheus metrics at GET /metrics on the HTTP port.");
+    public static readonly Setting ReadyWithoutSource = new("CASTD_READY_WITHOUT_SOURCE", "false", "Let /readyz answer 200 while the channel source is down.");
+    public static readonly Setting LogLevel = new("CASTD_LOG_LEVEL", "Information", "Least severe log level: Trace, Debug, Information, Warning, Error.");
+    public static readonly Setting LogFormat = new("CASTD_LOG_FORMAT", "", "json or text (default: text on a terminal, json otherwise, e.g. under systemd).");
     public static readonly Setting SessionTtl = new("CASTD_SESSION_TTL", "10s", "An HTTP session without a heartbeat for this long expires (e.g. 10s, 1500ms).");
 
     public static IReadOnlyList<Setting> All { get; } =
     [
         ServerHost, ServerPort, StreamHost, StreamPort, SourceHost, SourcePort, BatchSize,
         DataDir, MaxPayload, ReorderWindow, GapTimeout, StartupHold, ReconnectMax, ViewerBuffer,
-        HandshakeTimeout, LiveTimeout, UsageFlush, MaxStreams, SessionTtl,
+        HandshakeTimeout, LiveTimeout, UsageFlush, MaxStreams, SessionTtl, Metrics, ReadyWithoutSource, LogLevel, LogFormat,
     ];
 
     public static string HelpText()

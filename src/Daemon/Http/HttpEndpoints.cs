@@ -8,6 +8,7 @@ internal static class HttpEndpoints
         app.MapPost("/register", RegisterEndpoint.HandleAsync);
         app.MapGet("/usage/{userId}", UsageEndpoint.Handle);
         app.MapGet("/healthz", HealthEndpoint.Handle);
+        app.MapGet("/readyz", ReadyEndpoint.Handle);
         app.MapStreaming();
     }
 }

@@ -8,6 +8,8 @@ internal sealed record UsageResponse(SortedDictionary<string, long> Sessions);
 
 internal sealed record ErrorResponse(string Error);
 
+internal sealed record ReadyResponse(bool Ready, List<string> Problems);
+
 internal sealed record SessionResponse(string Id, string Account, string StreamId, string Status, string? Message, string? Reason);
 
 internal sealed record SessionListItem(string Id, string Kind, string? StreamId, string? Channel, string Status, DateTimeOffset Since);
@@ -38,6 +40,7 @@ internal sealed record ChannelHealth(string Id, int Viewers, long Released, long
 [JsonSerializable(typeof(UsageResponse))]
 [JsonSerializable(typeof(ErrorResponse))]
 [JsonSerializable(typeof(HealthResponse))]
+[JsonSerializable(typeof(ReadyResponse))]
 [JsonSerializable(typeof(SessionResponse))]
 [JsonSerializable(typeof(SessionListResponse))]
 internal sealed partial class CastdJsonContext : JsonSerializerContext;

@@ -10,8 +10,6 @@ internal sealed class IngestCounters
     public bool Connected => Volatile.Read(ref _connected) == 1;
     public long Reconnects => Interlocked.Read(ref _reconnects);
     public long ProtocolErrors => Interlocked.Read(ref _protocolErrors);
-    public long PacketsIn { get; set; }
-    public long BytesIn { get; set; }
 
     public void SetConnected(bool connected) => Volatile.Write(ref _connected, connected ? 1 : 0);
     public void CountReconnect() => Interlocked.Increment(ref _reconnects);

@@ -11,7 +11,7 @@ namespace Castd.Daemon.Ingest;
 /// channel's ring, and at the end of a batch expires gaps and flushes the subscribers of channels that moved.
 /// </summary>
 /// <remarks>Owned by one thread at a time (the source read loop); none of it is thread-safe on purpose.</remarks>
-internal sealed class IngestPump(ChannelRegistry registry, PacketBufferPool pool, IngestCounters counters, TimeProvider time)
+internal sealed class IngestPump(ChannelRegistry registry, PacketBufferPool pool, TimeProvider time)
 {
     private readonly List<Channel> _known = [];
     private readonly List<Channel> _touched = [];
@@ -23,8 +23,7 @@ internal sealed class IngestPump(ChannelRegistry registry, PacketBufferPool pool
         var length = (int)packet.Payload.Length;
         var buffer = pool.Rent();
         packet.Payload.CopyTo(buffer.Initialize(packet.Sequence, now, unixMicros, length));
-        counters.PacketsIn++;
-        counters.BytesIn += length;
+        channel.CountIn(length);
 
         var sink = new FanoutSink(channel);
         if (channel.Ring.Insert(packet.Sequence, buffer, now, ref sink) != InsertOutcome.Accepted)

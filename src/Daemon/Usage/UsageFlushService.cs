@@ -14,6 +14,7 @@ internal sealed class UsageFlushService(
     UsageLedger ledger,
     ViewerDirectory viewers,
     TimeProvider time,
+    CastdMetrics metrics,
     ILogger<UsageFlushService> logger) : BackgroundService
 {
     private static readonly TimeSpan PruneInterval = TimeSpan.FromMinutes(10);
@@ -64,7 +65,9 @@ internal sealed class UsageFlushService(
         }
         try
         {
+            var started = time.GetTimestamp();
             store.AddUsage(batch);
+            metrics.RecordUsageFlush(time.GetElapsedTime(started), batch.Count);
             ledger.EndFlush(written: true);
             return batch.Count;
         }

@@ -1,12 +1,18 @@
 using System.Collections.Concurrent;
+using Castd.Protocol.Viewers;
 
 namespace Castd.Daemon.Viewers;
 
-/// <summary>Viewer disconnects by reason and refusals by ERR code, for health output and (later) metrics.</summary>
+/// <summary>
+/// Viewer disconnects by reason and refusals by ERR code, for /healthz and /metrics. Every known code starts at 0, so
+/// its series exists (and rates work) before the first refusal.
+/// </summary>
 internal sealed class ViewerCounters
 {
     private readonly long[] _disconnects = new long[Enum.GetValues<DisconnectReason>().Length];
-    private readonly ConcurrentDictionary<int, long> _refusals = new();
+    private readonly ConcurrentDictionary<int, long> _refusals = new(
+        new[] { ViewerReply.BadRequest, ViewerReply.Unregistered, ViewerReply.Timeout, ViewerReply.TooLong, ViewerReply.TooManyStreams, ViewerReply.Unavailable }
+            .Select(code => KeyValuePair.Create(code, 0L)));
 
     public void CountDisconnect(DisconnectReason reason) => Interlocked.Increment(ref _disconnects[(int)reason]);
 

@@ -28,6 +28,7 @@ internal sealed class ViewerOutbox : ISubscriber, IThreadPoolWorkItem, ISendComp
     private readonly bool _framed;
     private readonly long _budgetBytes;
     private readonly Action<DisconnectReason> _onClose;
+    private readonly ViewerServices _services;
     private SocketPacketSender? _sender;
     private long _queuedBytes;
     private int _scheduled;
@@ -35,8 +36,9 @@ internal sealed class ViewerOutbox : ISubscriber, IThreadPoolWorkItem, ISendComp
     private int _inFlightCount;
     private int _inFlightBytes;
 
-    public ViewerOutbox(bool framed, int budgetBytes, Action<DisconnectReason> onClose)
+    public ViewerOutbox(bool framed, int budgetBytes, ViewerServices services, Action<DisconnectReason> onClose)
     {
+        _services = services;
         _framed = framed;
         _budgetBytes = budgetBytes;
         _onClose = onClose;
@@ -157,6 +159,13 @@ internal sealed class ViewerOutbox : ISubscriber, IThreadPoolWorkItem, ISendComp
 
     private void Completed(SocketError error)
     {
+        if (error == SocketError.Success && _inFlightCount > 0)
+        {
+            // One latency sample per send, for its oldest packet: the worst case of the batch, at no per-packet cost.
+            _queue!.TryPeek(0, out var oldest);
+            _services.Metrics.RecordDeliveryLatency(_services.Time.GetElapsedTime(oldest.ReceivedTimestamp));
+            _services.Delivery.Add(_inFlightCount, _inFlightBytes);
+        }
         for (var i = 0; i < _inFlightCount; i++)
         {
             _queue!.TryDequeue(out var packet);

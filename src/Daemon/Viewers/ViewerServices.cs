@@ -1,4 +1,5 @@
 using Castd.Daemon.Channels;
+using Castd.Daemon.Diagnostics;
 using Castd.Daemon.Hosting;
 using Castd.Daemon.Usage;
 using Castd.Storage;
@@ -14,6 +15,9 @@ internal sealed class ViewerServices(
     IStateStore store,
     ISessionStore sessions,
     ViewerCounters counters,
+    DeliveryCounters delivery,
+    CastdMetrics metrics,
+    TimeProvider time,
     ILogger<ViewerSession> logger)
 {
     public CastdOptions Options { get; } = options;
@@ -22,5 +26,8 @@ internal sealed class ViewerServices(
     public IStateStore Store { get; } = store;
     public ISessionStore Sessions { get; } = sessions;
     public ViewerCounters Counters { get; } = counters;
+    public DeliveryCounters Delivery { get; } = delivery;
+    public CastdMetrics Metrics { get; } = metrics;
+    public TimeProvider Time { get; } = time;
     public ILogger Logger { get; } = logger;
 }

@@ -58,7 +58,7 @@ internal sealed class ViewerSession(
     private async Task StreamAsync(ViewerRequest request)
     {
         var input = transport.Input;
-        var outbox = new ViewerOutbox(request.Framed, _options.ViewerBufferBytes, _ => input.CancelPendingRead());
+        var outbox = new ViewerOutbox(request.Framed, _options.ViewerBufferBytes, services, _ => input.CancelPendingRead());
         outbox.Attach(new SocketPacketSender(socket, outbox));
         var channel = services.Channels.GetOrCreate(request.Channel);
         var viewer = services.Viewers.Join(request.UserId, channel);

@@ -30,6 +30,12 @@ public interface ISessionStore
     /// <summary>The account's live sessions, active and dropped, oldest first.</summary>
     IReadOnlyList<SessionInfo> List(string account);
 
+    /// <summary>Active sessions of every account (for a gauge: walks all accounts).</summary>
+    int CountActive();
+
+    /// <summary>Sessions refused by the limit since start, both kinds.</summary>
+    long DroppedTotal { get; }
+
     /// <summary>Forgets expired sessions of every account; returns how many. Only frees memory: expiry itself is exact without it.</summary>
     int Sweep();
 }

@@ -10,6 +10,24 @@ public sealed class InMemorySessionStore(int maxPerAccount, TimeSpan ttl, TimePr
 {
     private readonly ConcurrentDictionary<string, Account> _accounts = new(StringComparer.Ordinal);
     private long _nextId;
+    private long _dropped;
+
+    public long DroppedTotal => Interlocked.Read(ref _dropped);
+
+    public int CountActive()
+    {
+        var now = time.GetUtcNow();
+        var active = 0;
+        foreach (var (_, sessions) in _accounts)
+        {
+            lock (sessions)
+            {
+                sessions.Expire(now, ttl);
+                active += sessions.ActiveCount;
+            }
+        }
+        return active;
+    }
 
     public SessionInfo OpenHttp(string account, string streamId)
     {
@@ -132,8 +150,14 @@ public sealed class InMemorySessionStore(int maxPerAccount, TimeSpan ttl, TimePr
         return swept;
     }
 
-    private SessionInfo NewInfo(string account, SessionKind kind, string key, DateTimeOffset now, bool admitted) =>
-        new($"s{Interlocked.Increment(ref _nextId):x}", account, kind, key, admitted ? SessionStatus.Active : SessionStatus.Dropped, now);
+    private SessionInfo NewInfo(string account, SessionKind kind, string key, DateTimeOffset now, bool admitted)
+    {
+        if (!admitted)
+        {
+            Interlocked.Increment(ref _dropped);
+        }
+        return new($"s{Interlocked.Increment(ref _nextId):x}", account, kind, key, admitted ? SessionStatus.Active : SessionStatus.Dropped, now);
+    }
 
     /// <summary>One account's sessions; every member is used under the instance's lock.</summary>
     /// <remarks>Plain loops rather than LINQ or lambdas: a heartbeat runs here tens of thousands of times a second.</remarks>

@@ -11,9 +11,10 @@ internal sealed class TestSource : IAsyncDisposable
     private readonly Socket _listener = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
     private Socket? _connection;
 
-    public TestSource()
+    /// <param name="port">0 lets the OS choose.</param>
+    public TestSource(int port = 0)
     {
-        _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        _listener.Bind(new IPEndPoint(IPAddress.Loopback, port));
         _listener.Listen(4);
     }
 
