@@ -10,7 +10,8 @@ public sealed class StreamingTests
     [Fact]
     public async Task ShuffledDuplicatedLossySource_ViewersGetEveryChannelInOrderByteForByte()
     {
-        await using var rig = await CastdRig.StartAsync(["alice"]);
+        // Two users, because each account may hold only three streams at once (the default limit).
+        await using var rig = await CastdRig.StartAsync(["alice", "bob"]);
         var (castd, source) = (rig.Castd, rig.Source);
 
         // Viewers join before the channels go live: accepted, and they get everything from the first packet.
@@ -19,7 +20,7 @@ public sealed class StreamingTests
         foreach (var channel in Channels)
         {
             framed.Add(await TestViewer.ConnectAsync(castd.StreamPort, $"alice {channel} framed\n"));
-            raw.Add(await TestViewer.ConnectAsync(castd.StreamPort, $"alice {channel}\r\n"));
+            raw.Add(await TestViewer.ConnectAsync(castd.StreamPort, $"bob {channel}\r\n"));
         }
         await WaitForViewersAsync(castd, Channels.Length * 2);
 

@@ -92,7 +92,7 @@ internal sealed class CastdOptions
             HandshakeTimeout = Millis(Settings.HandshakeTimeout, 10, 600_000),
             LiveTimeout = Millis(Settings.LiveTimeout, 10, 600_000),
             UsageFlushInterval = Millis(Settings.UsageFlush, 10, 600_000),
-            MaxStreamsPerUser = Int(Settings.MaxStreams, 1, 10_000),
+            MaxStreamsPerUser = Int(Settings.MaxStreams, 1, 1_000_000),
             SessionTtl = Duration(Settings.SessionTtl, TimeSpan.FromMilliseconds(100), TimeSpan.FromDays(1)),
             MetricsEnabled = Bool(Settings.Metrics),
             ReadyWithoutSource = Bool(Settings.ReadyWithoutSource),
