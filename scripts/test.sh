@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The test command (README, .ci/run): formatting check, every test that is not a long stress run, and the
-# allocation budgets of the hot path.
+# The test command (README, .ci/run): formatting check, every test that is not a long stress run, the
+# allocation budgets of the hot path, and the fan-out benchmark harness in smoke mode.
 # Needs the .NET SDK and installs promtool from Debian; the suites start real castd processes, sockets and RocksDB
 # directories themselves.
 set -euo pipefail
@@ -14,3 +14,6 @@ dotnet format Daemon.sln --verify-no-changes --verbosity quiet
 dotnet test Daemon.sln -c Release --filter "Category!=Stress" --logger "console;verbosity=normal" "$@"
 # Hot-path allocation budgets (0 B per packet), checked with BenchmarkDotNet's MemoryDiagnoser.
 CASTD_BUILD_LOCK= ./scripts/check-allocations.sh
+# The fan-out comparison in smoke mode (a few seconds per target), so the harness cannot rot: fails if castd,
+# Redis, NATS or the ceiling writer delivered nothing. Installs redis-server, nats-server and iperf3 if missing.
+./bench/fanout/run.sh --smoke >/dev/null

@@ -1,12 +1,14 @@
 using System.CommandLine;
+using Castd.Castload.Bench;
 using Castd.Castload.Sessions;
 using Castd.Castload.Source;
 using Castd.Castload.View;
 
-var root = new RootCommand("castload — castd's companion: channel-source simulator, viewer load tester and session simulator.")
+var root = new RootCommand("castload — castd's companion: channel-source simulator, viewer load tester and session simulator and fan-out benchmark.")
 {
     SourceCommand.Create(),
     ViewCommand.Create(),
     SessionsCommand.Create(),
+    BenchCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -14,8 +14,8 @@ namespace Castd.Daemon.Viewers;
 /// <para>The ingest thread is the queue's only producer. The consumer side (gathering, sending, releasing) is
 /// owned by whoever holds <c>_scheduled</c> = 1: a queued work item, then a pending send, then the send's
 /// completion callback. The interlocked hand-overs of <c>_scheduled</c> order one owner's writes before the next's.</para>
-/// <para>Nothing is allocated per packet: the outbox itself is the thread-pool work item and the sender reuses
-/// one SocketAsyncEventArgs.</para>
+/// <para>Nothing is allocated per packet or per send: the outbox itself is the thread-pool work item and the sender
+/// gathers with one direct sendmsg (see <see cref="GatherSend"/>).</para>
 /// </remarks>
 internal sealed class ViewerOutbox : ISubscriber, IThreadPoolWorkItem, ISendCompletion
 {

@@ -23,7 +23,7 @@ public sealed class PacketBuffer
     internal PacketBuffer(PacketBufferPool pool, int capacity)
     {
         _pool = pool;
-        _array = new byte[capacity];
+        _array = Allocate(capacity);
     }
 
     public ulong Sequence { get; private set; }
@@ -45,7 +45,7 @@ public sealed class PacketBuffer
         var needed = FramedHeader.Size + payloadLength;
         if (_array.Length < needed)
         {
-            _array = new byte[int.Max(needed, _array.Length * 2)];
+            _array = Allocate(int.Max(needed, _array.Length * 2));
         }
         Sequence = sequence;
         ReceivedTimestamp = receivedTimestamp;
@@ -54,6 +54,12 @@ public sealed class PacketBuffer
         FramedHeader.Write(_array, sequence, unixMicros, payloadLength);
         return _array.AsSpan(FramedHeader.Size, payloadLength);
     }
+
+    /// <summary>
+    /// On the pinned object heap: pooled for the process's life anyway, and the viewer sender hands these addresses
+    /// to sendmsg directly, which needs memory the GC never moves.
+    /// </summary>
+    private static byte[] Allocate(int size) => GC.AllocateArray<byte>(size, pinned: true);
 
     public void AddRef() => Interlocked.Increment(ref _references);
 
