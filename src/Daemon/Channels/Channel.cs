@@ -77,11 +77,18 @@ internal sealed class Channel(ChannelId id, ReorderOptions reorder, long timesta
         packet.Release();
     }
 
-    public void Flush()
+    /// <summary>
+    /// Starts every subscriber's send: the thread pool's first, so they run on the other cores meanwhile, then up to
+    /// <paramref name="sendsOnThisThread"/> (decremented for each) on the ingest thread itself.
+    /// </summary>
+    public void Flush(ref int sendsOnThisThread)
     {
-        foreach (var subscriber in Volatile.Read(ref _subscribers))
+        var subscribers = Volatile.Read(ref _subscribers);
+        var here = int.Min(sendsOnThisThread, subscribers.Length);
+        sendsOnThisThread -= here;
+        for (var i = 0; i < subscribers.Length; i++)
         {
-            subscriber.Flush();
+            subscribers[i].Flush(onThisThread: i >= subscribers.Length - here);
         }
     }
 }

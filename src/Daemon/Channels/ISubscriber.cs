@@ -11,6 +11,9 @@ internal interface ISubscriber
     /// <summary>Queues the packet, taking a reference of its own. A subscriber that cannot keep up closes itself.</summary>
     void Enqueue(PacketBuffer packet);
 
-    /// <summary>End of an ingest batch: start sending what was queued.</summary>
-    void Flush();
+    /// <summary>
+    /// End of an ingest batch: start sending what was queued, on the calling thread when
+    /// <paramref name="onThisThread"/> (one thread hop fewer), otherwise on the thread pool.
+    /// </summary>
+    void Flush(bool onThisThread);
 }

@@ -13,6 +13,13 @@ namespace Castd.Daemon.Ingest;
 /// <remarks>Owned by one thread at a time (the source read loop); none of it is thread-safe on purpose.</remarks>
 internal sealed class IngestPump(ChannelRegistry registry, PacketBufferPool pool, TimeProvider time)
 {
+    /// <summary>
+    /// Viewer sends per batch made on the ingest thread rather than the thread pool: a small audience is served
+    /// without a thread hop (each hop can wait a scheduler tick on a busy 2-core VM: p99 3.6–5.1 ms → 2.5–3.4 ms at
+    /// 10 viewers × 20 k packets/s), while a large one still spreads over every core.
+    /// </summary>
+    private const int SendsOnIngestThread = 16;
+
     private readonly List<Channel> _known = [];
     private readonly List<Channel> _touched = [];
     private Channel? _last;
@@ -45,10 +52,11 @@ internal sealed class IngestPump(ChannelRegistry registry, PacketBufferPool pool
                 Touch(channel);
             }
         }
+        var sendsOnThisThread = SendsOnIngestThread;
         foreach (var channel in _touched)
         {
             channel.PendingFlush = false;
-            channel.Flush();
+            channel.Flush(ref sendsOnThisThread);
         }
         _touched.Clear();
     }

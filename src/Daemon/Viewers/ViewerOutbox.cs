@@ -79,11 +79,19 @@ internal sealed class ViewerOutbox : ISubscriber, IThreadPoolWorkItem, ISendComp
         }
     }
 
-    public void Flush()
+    public void Flush(bool onThisThread)
     {
-        if (QueuedCount > 0)
+        if (QueuedCount == 0)
+        {
+            return;
+        }
+        if (!onThisThread)
         {
             Schedule();
+        }
+        else if (Interlocked.CompareExchange(ref _scheduled, 1, 0) == 0)
+        {
+            SendMore();
         }
     }
 
