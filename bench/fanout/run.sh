@@ -12,7 +12,9 @@ need() { command -v "$1" >/dev/null || missing+=("$2"); }
 need redis-server redis-server
 need nats-server nats-server
 need iperf3 iperf3
-[[ " $* " == *" --smoke "* ]] || python3 -c "import matplotlib" 2>/dev/null || missing+=(python3-matplotlib)
+# Debian's python3 (with Debian's matplotlib), whatever python3 comes first on PATH.
+python=/usr/bin/python3
+[[ " $* " == *" --smoke "* ]] || $python -c "import matplotlib" 2>/dev/null || missing+=(python3-matplotlib)
 if ((${#missing[@]})); then
   echo "installing ${missing[*]}" >&2
   [[ -n "$(ls /var/lib/apt/lists 2>/dev/null | grep -v -e lock -e partial -e auxfiles)" ]] || apt-get update -qq
@@ -22,4 +24,4 @@ fi
 
 dotnet build -c Release -v quiet -nologo src/Daemon/Daemon.csproj >/dev/null
 dotnet build -c Release -v quiet -nologo src/Castload/Castload.csproj >/dev/null
-exec python3 bench/fanout/compare.py "$@"
+exec $python bench/fanout/compare.py "$@"

@@ -46,10 +46,12 @@ internal abstract class FanoutProtocol(string channel, int payloadSize) : ISubsc
     /// <summary>Writes one publish command carrying a stamped payload.</summary>
     public abstract void WritePublish(IBufferWriter<byte> writer, ulong sequence, long sentMicros);
 
-    /// <summary>Answers what the server sends the publisher (NATS pings); the rest is discarded.</summary>
-    public virtual void OnPublisherInput(ReadOnlySpan<byte> input, Socket socket)
-    {
-    }
+    /// <summary>
+    /// Answers what the server sends the publisher (NATS pings) and returns the server's complaint when it is one
+    /// (e.g. Redis refusing a connection past maxclients); everything else is discarded.
+    /// </summary>
+    public virtual string? OnPublisherInput(ReadOnlySpan<byte> input, Socket socket) =>
+        input.StartsWith("-ERR"u8) ? Encoding.ASCII.GetString(input).Trim() : null;
 
     public virtual bool TryRead(ref SequenceReader<byte> reader, Socket socket, out Delivery delivery)
     {

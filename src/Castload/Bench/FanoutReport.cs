@@ -18,7 +18,7 @@ internal static class FanoutReport
         output.WriteLine(string.Create(inv, $"target:        {o.Target.ToString().ToLowerInvariant()} at {o.Host}:{o.Port}, {o.PayloadSize}-byte payloads, {(o.Rate > 0 ? $"{o.Rate:0} msg/s" : "max rate")}"));
         output.WriteLine(string.Create(inv, $"subscribers:   {result.Connected} of {o.Subscribers} connected{(result.ConnectFailure is null ? "" : $" (first failure: {result.ConnectFailure})")}"));
         output.WriteLine(string.Create(inv, $"measured:      {result.Seconds:0.00} s after a {o.Warmup.TotalSeconds:0.#} s warm-up"));
-        output.WriteLine(string.Create(inv, $"published:     {result.PublishedPerSecond:#,0} msg/s"));
+        output.WriteLine(string.Create(inv, $"published:     {result.PublishedPerSecond:#,0} msg/s{(result.PublisherFailure is null ? "" : $" (publisher stopped: {result.PublisherFailure})")}"));
         output.WriteLine(string.Create(inv, $"delivered:     {result.DeliveredMessagesPerSecond:#,0} msg/s, {result.DeliveredBytesPerSecond / 1e6:#,0.0} MB/s"));
         output.WriteLine(string.Create(inv, $"latency ms:    p50 {Ms(result.LatencyP50Ms)}  p99 {Ms(result.LatencyP99Ms)}  p99.9 {Ms(result.LatencyP999Ms)}  max {Ms(result.LatencyMaxMs)}"));
         output.WriteLine(string.Create(inv, $"disconnected:  {result.Disconnected}{(result.DisconnectReason is null ? "" : $" (e.g. {result.DisconnectReason})")}"));
@@ -50,6 +50,7 @@ internal static class FanoutReport
             json.WriteNumber("behind", result.Behind);
             json.WriteString("connectFailure", result.ConnectFailure);
             json.WriteString("disconnectReason", result.DisconnectReason);
+            json.WriteString("publisherFailure", result.PublisherFailure);
             json.WriteEndObject();
         }
         return System.Text.Encoding.UTF8.GetString(buffer.ToArray());

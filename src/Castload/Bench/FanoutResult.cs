@@ -15,7 +15,8 @@ internal sealed record FanoutResult(
     double? LatencyMaxMs,
     int Disconnected,
     string? DisconnectReason,
-    int Behind)
+    int Behind,
+    string? PublisherFailure)
 {
     public double DeliveredMessagesPerSecond => DeliveredMessages / Seconds;
 

@@ -33,6 +33,7 @@ internal sealed class FanoutRun(FanoutOptions options, TextWriter progress)
 
         Task publishing;
         Func<long> published;
+        Func<string?> publisherFailure = () => null;
         if (ceiling is not null)
         {
             if (subscribers.Count < options.Subscribers)
@@ -48,6 +49,7 @@ internal sealed class FanoutRun(FanoutOptions options, TextWriter progress)
             var publisher = new StampedPublisher(protocol!, options, subscribers, progressSignal);
             publishing = publisher.RunAsync(await protocol!.OpenPublisherAsync(stop.Token), stop.Token);
             published = () => publisher.Sent;
+            publisherFailure = () => publisher.Failure;
         }
 
         await Task.Delay(options.Warmup, stop.Token);
@@ -82,7 +84,7 @@ internal sealed class FanoutRun(FanoutOptions options, TextWriter progress)
             after.Bytes - before.Bytes,
             Percentile(histogram, 50), Percentile(histogram, 99), Percentile(histogram, 99.9),
             histogram.TotalCount == 0 ? null : histogram.GetMaxValue() / 1000.0,
-            failed.Count, failed.FirstOrDefault()?.Failure, behind);
+            failed.Count, failed.FirstOrDefault()?.Failure, behind, publisherFailure());
     }
 
     private async Task<(List<FanoutSubscriber> Subscribers, string? Failure)> ConnectAllAsync(ISubscriberProtocol protocol, int port, CancellationToken cancellationToken)

@@ -36,12 +36,13 @@ internal sealed class NatsProtocol(FanoutOptions options, string channel) : Fano
         WriteStamped(writer, _publishPrefix, "\r\n"u8, sequence, sentMicros);
 
     /// <summary>The server pings idle clients every two minutes and drops those that do not answer.</summary>
-    public override void OnPublisherInput(ReadOnlySpan<byte> input, Socket socket)
+    public override string? OnPublisherInput(ReadOnlySpan<byte> input, Socket socket)
     {
         if (input.IndexOf("PING\r\n"u8) >= 0)
         {
             socket.Send("PONG\r\n"u8);
         }
+        return base.OnPublisherInput(input, socket);
     }
 
     public override bool TryRead(ref SequenceReader<byte> reader, Socket socket, out Delivery delivery)

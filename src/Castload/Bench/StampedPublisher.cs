@@ -22,6 +22,9 @@ internal sealed class StampedPublisher(FanoutProtocol protocol, FanoutOptions op
 
     public long Sent => Volatile.Read(ref _sent);
 
+    /// <summary>Why publishing stopped early: the server's error or the socket's.</summary>
+    public string? Failure { get; private set; }
+
     public Task RunAsync(Socket socket, CancellationToken cancellationToken) => Task.WhenAll(
         Task.Factory.StartNew(() => Publish(socket, cancellationToken), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default),
         DrainAsync(socket, cancellationToken));
@@ -75,6 +78,10 @@ internal sealed class StampedPublisher(FanoutProtocol protocol, FanoutOptions op
                 Volatile.Write(ref _sent, sent);
             }
         }
+        catch (SocketException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            Failure ??= ex.Message;
+        }
         catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
         {
         }
@@ -109,7 +116,7 @@ internal sealed class StampedPublisher(FanoutProtocol protocol, FanoutOptions op
             int read;
             while ((read = await socket.ReceiveAsync(buffer, cancellationToken)) > 0)
             {
-                protocol.OnPublisherInput(buffer.AsSpan(0, read), socket);
+                Failure ??= protocol.OnPublisherInput(buffer.AsSpan(0, read), socket);
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)

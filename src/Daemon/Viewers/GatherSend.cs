@@ -36,7 +36,9 @@ internal static unsafe partial class GatherSend
         for (var i = 0; i < segments.Length; i++)
         {
             var segment = segments[i];
-            vectors[i] = new IoVector(Unsafe.AsPointer(ref segment.Array![segment.Offset]), (nuint)segment.Count);
+            // From the array's base, not &array[offset], so an empty segment at the array's end is no out-of-range index.
+            var start = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(segment.Array!)) + segment.Offset;
+            vectors[i] = new IoVector(start, (nuint)segment.Count);
         }
         var message = new MessageHeader { Vectors = vectors, VectorCount = (nuint)segments.Length };
         while (true)
