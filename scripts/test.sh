@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The test command (README, .ci/run): formatting check, every test that is not a long stress run, the
-# allocation budgets of the hot path, and the fan-out benchmark harness in smoke mode.
-# Needs the .NET SDK and installs promtool from Debian; the suites start real castd processes, sockets and RocksDB
-# directories themselves.
+# The test command (README, .ci/run): formatting check, every test that is not a long stress run (the chat page in a
+# real browser included), the allocation budgets of the hot path, and the fan-out benchmark harness in smoke mode.
+# Needs the .NET SDK; installs promtool, chromium (and Node.js if missing) from Debian; the suites start real castd
+# processes, sockets, RocksDB directories and a headless browser themselves.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # promtool (Debian's prometheus package) validates a real /metrics scrape in the suite.
@@ -10,6 +10,15 @@ if ! command -v promtool >/dev/null; then
   [[ -n "$(ls /var/lib/apt/lists 2>/dev/null | grep -v -e lock -e partial -e auxfiles)" ]] || apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
 fi
+# The chat page's browser test: Debian's chromium, driven by playwright-core from npm (no browser download).
+browser=()
+command -v chromium >/dev/null || browser+=(chromium)
+command -v npm >/dev/null || browser+=(nodejs npm)
+if ((${#browser[@]})); then
+  [[ -n "$(ls /var/lib/apt/lists 2>/dev/null | grep -v -e lock -e partial -e auxfiles)" ]] || apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${browser[@]}" >/dev/null
+fi
+npm ci --prefix tests/Browser --no-audit --no-fund --silent
 dotnet format Daemon.sln --verify-no-changes --verbosity quiet
 dotnet test Daemon.sln -c Release --filter "Category!=Stress" --logger "console;verbosity=normal" "$@"
 # Hot-path allocation budgets (0 B per packet), checked with BenchmarkDotNet's MemoryDiagnoser.

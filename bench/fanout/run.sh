@@ -22,6 +22,6 @@ if ((${#missing[@]})); then
 fi
 # Debian starts the packaged services where systemd runs; the benchmark starts its own on other ports.
 
-dotnet build -c Release -v quiet -nologo src/Daemon/Daemon.csproj >/dev/null
-dotnet build -c Release -v quiet -nologo src/Castload/Castload.csproj >/dev/null
+dotnet build -c Release -v quiet -nologo src/Daemon/Daemon.csproj >&2
+dotnet build -c Release -v quiet -nologo src/Castload/Castload.csproj >&2
 exec $python bench/fanout/compare.py "$@"

@@ -1,14 +1,16 @@
 using System.CommandLine;
 using Castd.Castload.Bench;
+using Castd.Castload.Chat;
 using Castd.Castload.Sessions;
 using Castd.Castload.Source;
 using Castd.Castload.View;
 
-var root = new RootCommand("castload — castd's companion: channel-source simulator, viewer load tester and session simulator and fan-out benchmark.")
+var root = new RootCommand("castload — castd's companion: channel-source simulator, viewer load tester and session simulator, chat load test and fan-out benchmark.")
 {
     SourceCommand.Create(),
     ViewCommand.Create(),
     SessionsCommand.Create(),
     BenchCommand.Create(),
+    ChatCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

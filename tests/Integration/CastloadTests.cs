@@ -51,4 +51,21 @@ public sealed class CastloadTests
         Assert.Contains("seed/stream-4: PUT -> 200 DROPPED", output, StringComparison.Ordinal);
         Assert.Contains("fates: 3 ACTIVE, 2 DROPPED", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Chat_FiveUsersAt20PerSecond_DeliverAbout100MessagesAndAcksPerSecond()
+    {
+        await using var rig = await CastdRig.StartAsync([]);
+        var (exit, output) = await DotnetRun.RunAsync(RepoPaths.CastloadDll,
+            ["chat", "--server", $"127.0.0.1:{rig.Castd.HttpPort}", "--user-count", "5", "--rate", "20", "--duration", "3s"]);
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("errors:      0 answered, 0 users cut", output, StringComparison.Ordinal);
+        // "frames/s:    200 (messages 100, acks 100)": castload registered its users, every message reached a
+        // connected user and was acknowledged.
+        var rates = System.Text.RegularExpressions.Regex.Match(output, @"messages ([\d,]+), acks ([\d,]+)");
+        Assert.True(rates.Success, output);
+        Assert.InRange(double.Parse(rates.Groups[1].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture), 80, 110);
+        Assert.InRange(double.Parse(rates.Groups[2].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture), 80, 110);
+    }
 }

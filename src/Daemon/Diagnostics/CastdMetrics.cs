@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Castd.Daemon.Channels;
+using Castd.Daemon.Chat;
 using Castd.Daemon.Ingest;
 using Castd.Daemon.Viewers;
 using Castd.Storage.Sessions;
@@ -26,7 +27,7 @@ internal sealed class CastdMetrics : IDisposable
     private readonly Histogram<double> _flushDuration;
     private readonly Histogram<int> _flushRecords;
 
-    public CastdMetrics(ChannelRegistry channels, IngestCounters ingest, DeliveryCounters delivery, ViewerCounters viewers, ISessionStore sessions)
+    public CastdMetrics(ChannelRegistry channels, IngestCounters ingest, DeliveryCounters delivery, ViewerCounters viewers, ISessionStore sessions, ChatCounters chat)
     {
         _meter.CreateObservableGauge("castd.source.connected", () => ingest.Connected ? 1 : 0, description: "1 while castd is connected to its channel source");
         _meter.CreateObservableCounter("castd.source.reconnects", () => ingest.Reconnects, description: "Redials of the channel source");
@@ -49,6 +50,12 @@ internal sealed class CastdMetrics : IDisposable
 
         _meter.CreateObservableGauge("castd.sessions.active", sessions.CountActive, description: "Active sessions, stream viewers and HTTP together");
         _meter.CreateObservableCounter("castd.sessions.dropped", () => sessions.DroppedTotal, description: "Sessions refused by the per-account limit");
+
+        _meter.CreateObservableGauge("castd.chat.connections", () => chat.Connections, description: "Live chat WebSocket connections");
+        _meter.CreateObservableCounter("castd.chat.delivered", () => chat.Delivered, description: "Chat messages handed to a receiving connection");
+        _meter.CreateObservableCounter("castd.chat.refused", () => chat.Refused, description: "Chat connections refused (unregistered, over the per-user limit)");
+        _meter.CreateObservableCounter("castd.chat.rejected", () => chat.Rejected, description: "Client chat messages answered with an error");
+        _meter.CreateObservableCounter("castd.chat.cut_slow", () => chat.CutSlow, description: "Chat connections cut for not reading");
 
         _deliveryLatency = _meter.CreateHistogram("castd.delivery.latency", "s", "From receiving a packet to finishing its send to a viewer (oldest packet of each send)",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });

@@ -1,4 +1,5 @@
 using Castd.Daemon.Channels;
+using Castd.Daemon.Chat;
 using Castd.Daemon.Diagnostics;
 using Castd.Daemon.Http;
 using Castd.Daemon.Ingest;
@@ -45,6 +46,9 @@ internal static class CastdHost
         services.AddSingleton<DeliveryCounters>();
         services.AddSingleton<CastdMetrics>();
         services.AddSingleton<ViewerServices>();
+        services.AddSingleton<ChatCounters>();
+        services.AddSingleton<ChatFrames>();
+        services.AddSingleton<ChatHub>();
         services.AddSingleton<ISessionStore>(sp => new InMemorySessionStore(options.MaxStreamsPerUser, options.SessionTtl, sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService<SourceClient>();
         services.AddHostedService<SessionSweepService>();
@@ -60,6 +64,7 @@ internal static class CastdHost
         var app = builder.Build();
         // Built eagerly so its observable instruments exist before the first scrape.
         app.Services.GetRequiredService<CastdMetrics>();
+        app.UseWebSockets();
         app.MapCastdHttp();
         if (options.MetricsEnabled)
         {

@@ -25,6 +25,9 @@ internal sealed class CastdOptions
     public required TimeSpan SessionTtl { get; init; }
     public required bool MetricsEnabled { get; init; }
     public required bool ReadyWithoutSource { get; init; }
+    public required bool ChatOpen { get; init; }
+    public required int ChatMaxConnectionsPerUser { get; init; }
+    public required int ChatMaxMessageBytes { get; init; }
     public required LogLevel LogLevel { get; init; }
     /// <summary>True for one JSON object per line, false for text.</summary>
     public required bool JsonLogs { get; init; }
@@ -96,6 +99,9 @@ internal sealed class CastdOptions
             SessionTtl = Duration(Settings.SessionTtl, TimeSpan.FromMilliseconds(100), TimeSpan.FromDays(1)),
             MetricsEnabled = Bool(Settings.Metrics),
             ReadyWithoutSource = Bool(Settings.ReadyWithoutSource),
+            ChatOpen = Bool(Settings.ChatOpen),
+            ChatMaxConnectionsPerUser = Int(Settings.ChatMaxConnections, 1, 10_000),
+            ChatMaxMessageBytes = Int(Settings.ChatMaxMessage, 16, 1 << 20),
             LogLevel = Enum.TryParse<LogLevel>(Text(Settings.LogLevel), ignoreCase: true, out var level) && Enum.IsDefined(level)
                 ? level
                 : throw new FormatException($"{Settings.LogLevel.Name}={Text(Settings.LogLevel)}: expected Trace, Debug, Information, Warning, Error or Critical."),

@@ -27,6 +27,9 @@ internal static class Settings
     public static readonly Setting ReadyWithoutSource = new("CASTD_READY_WITHOUT_SOURCE", "false", "Let /readyz answer 200 while the channel source is down.");
     public static readonly Setting LogLevel = new("CASTD_LOG_LEVEL", "Information", "Least severe log level: Trace, Debug, Information, Warning, Error.");
     public static readonly Setting LogFormat = new("CASTD_LOG_FORMAT", "", "json or text (default: text on a terminal, json otherwise, e.g. under systemd).");
+    public static readonly Setting ChatOpen = new("CASTD_CHAT_OPEN", "false", "Let unregistered handles chat (load tests, open rooms).");
+    public static readonly Setting ChatMaxConnections = new("CASTD_CHAT_MAX_CONNECTIONS_PER_USER", "3", "Live chat connections per handle; the next is refused.");
+    public static readonly Setting ChatMaxMessage = new("CASTD_CHAT_MAX_MESSAGE_BYTES", "4096", "Largest chat message a client may send.");
     public static readonly Setting SessionTtl = new("CASTD_SESSION_TTL", "10s", "An HTTP session without a heartbeat for this long expires (e.g. 10s, 1500ms).");
 
     public static IReadOnlyList<Setting> All { get; } =
@@ -34,6 +37,7 @@ internal static class Settings
         ServerHost, ServerPort, StreamHost, StreamPort, SourceHost, SourcePort, BatchSize,
         DataDir, MaxPayload, ReorderWindow, GapTimeout, StartupHold, ReconnectMax, ViewerBuffer,
         HandshakeTimeout, LiveTimeout, UsageFlush, MaxStreams, SessionTtl, Metrics, ReadyWithoutSource, LogLevel, LogFormat,
+        ChatOpen, ChatMaxConnections, ChatMaxMessage,
     ];
 
     public static string HelpText()

@@ -1,3 +1,5 @@
+using Castd.Daemon.Chat;
+
 namespace Castd.Daemon.Http;
 
 /// <summary>The HTTP surface on SERVER_HOST:SERVER_PORT (SPEC §4). Other methods on these routes get 405 from routing.</summary>
@@ -10,5 +12,6 @@ internal static class HttpEndpoints
         app.MapGet("/healthz", HealthEndpoint.Handle);
         app.MapGet("/readyz", ReadyEndpoint.Handle);
         app.MapStreaming();
+        app.MapChat();
     }
 }

@@ -5,10 +5,15 @@ namespace Castd.Tests.Integration.Infrastructure;
 /// <summary>Runs one of the built programs to completion and captures what it printed.</summary>
 internal static class DotnetRun
 {
-    public static async Task<(int ExitCode, string Output)> RunAsync(string dll, IEnumerable<string> args,
+    public static Task<(int ExitCode, string Output)> RunAsync(string dll, IEnumerable<string> args,
+        IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null) =>
+        RunProgramAsync("dotnet", [dll, .. args], environment, timeout);
+
+    /// <summary>Any program (node for the browser tests), with the same output capture and time limit.</summary>
+    public static async Task<(int ExitCode, string Output)> RunProgramAsync(string program, IEnumerable<string> args,
         IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null)
     {
-        var info = new ProcessStartInfo("dotnet", [dll, .. args])
+        var info = new ProcessStartInfo(program, args)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -29,7 +34,7 @@ internal static class DotnetRun
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{Path.GetFileName(dll)} {string.Join(' ', args)} did not finish:\n{await stdout}{await stderr}");
+            throw new TimeoutException($"{program} {string.Join(' ', args)} did not finish:\n{await stdout}{await stderr}");
         }
         return (process.ExitCode, await stdout + await stderr);
     }

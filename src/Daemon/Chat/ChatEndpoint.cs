@@ -1,0 +1,73 @@
+using System.Net.WebSockets;
+using Castd.Daemon.Hosting;
+using Castd.Protocol;
+
+namespace Castd.Daemon.Chat;
+
+/// <summary><c>ws://host:port/chat?user=&lt;handle&gt;</c>, and <c>/?user=</c> for old gochat clients (SPEC §6).</summary>
+internal static class ChatEndpoint
+{
+    /// <summary>The chat page (Chat/chat.html, embedded): served at / to browsers, no CDN.</summary>
+    private static readonly Lazy<byte[]> Page = new(() =>
+    {
+        using var stream = typeof(ChatEndpoint).Assembly.GetManifestResourceStream("chat.html")!;
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    });
+
+    public static void MapChat(this IEndpointRouteBuilder app)
+    {
+        app.Map("/chat", HandleAsync);
+        app.Map("/", HandleAsync);
+    }
+
+    private static async Task<IResult> HandleAsync(HttpContext context, ChatHub hub, ChatFrames frames, ChatCounters counters, CastdOptions options, IHostApplicationLifetime lifetime)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            return context.Request.Path == "/" && HttpMethods.IsGet(context.Request.Method)
+                ? Results.Bytes(Page.Value, "text/html; charset=utf-8")
+                : Results.BadRequest("expected a WebSocket upgrade: ws://host:port/chat?user=<handle>");
+        }
+        var handle = context.Request.Query["user"].ToString();
+        if (!UserIds.IsValid(handle))
+        {
+            return Results.BadRequest("user: 1-64 characters of letters, digits, '.', '_', '-', '@'");
+        }
+        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        var connection = new ChatConnection(socket, handle, options.ChatMaxMessageBytes);
+        if (hub.TryConnect(connection) is { } refusal)
+        {
+            counters.CountRefused();
+            await RefuseAsync(socket, frames.Error(refusal), refusal, context.RequestAborted);
+            return Results.Empty;
+        }
+        try
+        {
+            await connection.RunAsync(hub.OnMessage, hub.OnError, lifetime.ApplicationStopping);
+        }
+        finally
+        {
+            hub.Disconnect(connection);
+        }
+        return Results.Empty;
+    }
+
+    /// <summary>Says why in an error message, then closes with a policy-violation code (1008).</summary>
+    private static async Task RefuseAsync(WebSocket socket, Protocol.Buffers.PacketBuffer error, string reason, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await socket.SendAsync(error.Raw.AsMemory(), WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+            await socket.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, reason, cancellationToken);
+        }
+        catch (WebSocketException)
+        {
+        }
+        finally
+        {
+            error.Release();
+        }
+    }
+}

@@ -1,0 +1,81 @@
+using System.Buffers;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Castd.Protocol.Buffers;
+
+namespace Castd.Daemon.Chat;
+
+/// <summary>
+/// Encodes what castd sends chat clients (SPEC §6) once per message into a pooled, ref-counted buffer, so a room
+/// message is one encoding shared by every member's queue.
+/// </summary>
+internal sealed class ChatFrames(PacketBufferPool pool, TimeProvider time)
+{
+    /// <summary>Escapes only what JSON requires: handles and messages arrive as the user typed them, HTML and all.</summary>
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? _threadBuffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? _threadWriter;
+
+    public PacketBuffer Direct(string sender, string recipient, string message) => Message(sender, "recipient"u8, recipient, message);
+
+    public PacketBuffer Room(string sender, string room, string message) => Message(sender, "room"u8, room, message);
+
+    public PacketBuffer Members(string room, IEnumerable<string> handles)
+    {
+        var json = Start();
+        json.WriteString("room"u8, room);
+        json.WriteStartArray("members"u8);
+        foreach (var handle in handles)
+        {
+            json.WriteStringValue(handle);
+        }
+        json.WriteEndArray();
+        return Finish(json);
+    }
+
+    public PacketBuffer Ok(string text) => Single("ok"u8, text);
+
+    public PacketBuffer Error(string text) => Single("error"u8, text);
+
+    /// <summary>A delivered message: who sent it, to whom or which room, the text, castd's time in Unix ms.</summary>
+    private PacketBuffer Message(string sender, ReadOnlySpan<byte> targetField, string target, string message)
+    {
+        var json = Start();
+        json.WriteString("sender"u8, sender);
+        json.WriteString(targetField, target);
+        json.WriteString("message"u8, message);
+        json.WriteNumber("ts"u8, time.GetUtcNow().ToUnixTimeMilliseconds());
+        return Finish(json);
+    }
+
+    private PacketBuffer Single(ReadOnlySpan<byte> field, string text)
+    {
+        var json = Start();
+        json.WriteString(field, text);
+        return Finish(json);
+    }
+
+    private static Utf8JsonWriter Start()
+    {
+        var buffer = _threadBuffer ??= new ArrayBufferWriter<byte>(1024);
+        buffer.ResetWrittenCount();
+        var json = _threadWriter ??= new Utf8JsonWriter(buffer, WriterOptions);
+        json.Reset(buffer);
+        json.WriteStartObject();
+        return json;
+    }
+
+    private PacketBuffer Finish(Utf8JsonWriter json)
+    {
+        json.WriteEndObject();
+        json.Flush();
+        var written = _threadBuffer!.WrittenSpan;
+        var packet = pool.Rent();
+        written.CopyTo(packet.Initialize(0, time.GetTimestamp(), 0, written.Length));
+        return packet;
+    }
+}

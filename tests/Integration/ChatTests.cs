@@ -1,0 +1,182 @@
+using System.Net.WebSockets;
+using System.Text.Json;
+using Castd.Tests.Integration.Infrastructure;
+
+namespace Castd.Tests.Integration;
+
+/// <summary>Chat (SPEC §6) over real WebSockets against the real castd process.</summary>
+public sealed class ChatTests
+{
+    [Fact]
+    public async Task DirectMessage_ReachesEveryTabOfTheRecipient_WithTheRealSender_AndTheSenderGetsAnAck()
+    {
+        await using var rig = await CastdRig.StartAsync(["coop", "gordon"]);
+        var port = rig.Castd.HttpPort;
+        await using var coop = await ChatClient.ConnectAsync(port, "coop");
+        await using var gordon1 = await ChatClient.ConnectAsync(port, "gordon");
+        await using var gordon2 = await ChatClient.ConnectAsync(port, "gordon", path: "/");
+        var before = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+        await coop.SendAsync("""{"recipient":"gordon","message":"hi <b>there</b>","sender":"mallory"}""");
+
+        Assert.Equal("message sent with success", Field(await coop.ReceiveAsync(), "ok"));
+        foreach (var tab in new[] { gordon1, gordon2 })
+        {
+            var message = (await tab.ReceiveAsync())!.Value;
+            Assert.Equal("coop", message.GetProperty("sender").GetString());
+            Assert.Equal("gordon", message.GetProperty("recipient").GetString());
+            Assert.Equal("hi <b>there</b>", message.GetProperty("message").GetString());
+            Assert.InRange(message.GetProperty("ts").GetInt64(), before - 1000, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 1000);
+        }
+    }
+
+    [Fact]
+    public async Task RoomMessage_GoesToEveryMember_AndNoOneElse()
+    {
+        await using var rig = await CastdRig.StartAsync(["coop", "gordon", "max"]);
+        var port = rig.Castd.HttpPort;
+        await using var coop = await ChatClient.ConnectAsync(port, "coop");
+        await using var gordon = await ChatClient.ConnectAsync(port, "gordon");
+        await using var max = await ChatClient.ConnectAsync(port, "max");
+        foreach (var member in new[] { coop, gordon })
+        {
+            await member.SendAsync("""{"join":"zato01"}""");
+            Assert.Equal("joined zato01", Field(await member.ReceiveAsync(), "ok"));
+        }
+
+        await coop.SendAsync("""{"room":"zato01","message":"goal!"}""");
+
+        foreach (var member in new[] { gordon, coop })
+        {
+            var message = (await member.ReceiveAsync())!.Value;
+            Assert.Equal("coop", message.GetProperty("sender").GetString());
+            Assert.Equal("zato01", message.GetProperty("room").GetString());
+            Assert.Equal("goal!", message.GetProperty("message").GetString());
+        }
+        Assert.Equal("message sent with success", Field(await coop.ReceiveAsync(), "ok"));
+
+        // max is not in the room: the next thing max receives is this direct message, nothing before it.
+        await gordon.SendAsync("""{"recipient":"max","message":"psst"}""");
+        Assert.Equal("psst", Field(await max.ReceiveAsync(), "message"));
+
+        await gordon.SendAsync("""{"leave":"zato01"}""");
+        Assert.Equal("message sent with success", Field(await gordon.ReceiveAsync(), "ok"));
+        Assert.Equal("left zato01", Field(await gordon.ReceiveAsync(), "ok"));
+        await gordon.SendAsync("""{"room":"zato01","message":"again"}""");
+        Assert.Contains("join zato01", Field(await gordon.ReceiveAsync(), "error"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task FourthConnection_AndUnregisteredUser_GetAnErrorAndAPolicyClose()
+    {
+        await using var rig = await CastdRig.StartAsync(["coop"]);
+        var port = rig.Castd.HttpPort;
+        var tabs = new List<ChatClient>();
+        for (var i = 0; i < 3; i++)
+        {
+            tabs.Add(await ChatClient.ConnectAsync(port, "coop"));
+        }
+
+        await using var fourth = await ChatClient.ConnectAsync(port, "coop");
+        Assert.Contains("at most 3", Field(await fourth.ReceiveAsync(), "error"), StringComparison.Ordinal);
+        Assert.Null(await fourth.ReceiveAsync());
+        Assert.Equal(WebSocketCloseStatus.PolicyViolation, fourth.CloseStatus);
+
+        await using var stranger = await ChatClient.ConnectAsync(port, "mallory");
+        Assert.Contains("not registered", Field(await stranger.ReceiveAsync(), "error"), StringComparison.Ordinal);
+        Assert.Null(await stranger.ReceiveAsync());
+
+        // A tab that leaves frees its place at once.
+        await tabs[0].DisposeAsync();
+        await Task.Delay(200);
+        await using var replacement = await ChatClient.ConnectAsync(port, "coop");
+        await replacement.SendAsync("""{"recipient":"coop","message":"me"}""");
+        Assert.Equal("me", Field(await replacement.ReceiveAsync(), "message"));
+        foreach (var tab in tabs.Skip(1))
+        {
+            await tab.DisposeAsync();
+        }
+    }
+
+    [Theory]
+    [InlineData("{\"recipient\":\"gordon\",", "invalid JSON")]
+    [InlineData("[1,2]", "expected a JSON object")]
+    [InlineData("{\"message\":\"to nobody\"}", "expected")]
+    [InlineData("{\"recipient\":\"nobody\",\"message\":\"hi\"}", "unknown user nobody")]
+    [InlineData("{\"recipient\":\"gordon\",\"message\":\"hi\"}", "gordon is not online")]
+    [InlineData("{\"join\":\"no\"}", "invalid room")]
+    public async Task BadRequest_IsAnsweredWithAnError_AndTheConnectionStays(string request, string error)
+    {
+        await using var rig = await CastdRig.StartAsync(["coop", "gordon"]);
+        await using var coop = await ChatClient.ConnectAsync(rig.Castd.HttpPort, "coop");
+
+        await coop.SendAsync(request);
+
+        Assert.Contains(error, Field(await coop.ReceiveAsync(), "error"), StringComparison.Ordinal);
+        await coop.SendAsync("""{"recipient":"coop","message":"still here"}""");
+        Assert.Equal("still here", Field(await coop.ReceiveAsync(), "message"));
+    }
+
+    [Fact]
+    public async Task OversizedMessage_AndInvalidUtf8_AreAnswered_AndTheConnectionStays()
+    {
+        await using var rig = await CastdRig.StartAsync(["coop"]);
+        await using var coop = await ChatClient.ConnectAsync(rig.Castd.HttpPort, "coop");
+
+        await coop.SendAsync($$"""{"recipient":"coop","message":"{{new string('x', 5000)}}"}""");
+        Assert.Contains("at most 4096 bytes", Field(await coop.ReceiveAsync(), "error"), StringComparison.Ordinal);
+
+        // In a binary message: in a text message RFC 6455 makes the WebSocket layer itself close with 1007.
+        await coop.SendAsync([(byte)'{', (byte)'"', 0xC3, 0x28, (byte)'"', (byte)'}'], WebSocketMessageType.Binary);
+        Assert.Equal("invalid UTF-8", Field(await coop.ReceiveAsync(), "error"));
+
+        await coop.SendAsync("""{"recipient":"coop","message":"ok now"}""");
+        Assert.Equal("ok now", Field(await coop.ReceiveAsync(), "message"));
+    }
+
+    [Fact]
+    public async Task ClientThatNeverReads_IsCut_WhileTheRoomKeepsFlowing()
+    {
+        await using var rig = await CastdRig.StartAsync(["coop", "gordon", "sloth"]);
+        var port = rig.Castd.HttpPort;
+        await using var coop = await ChatClient.ConnectAsync(port, "coop");
+        await using var gordon = await ChatClient.ConnectAsync(port, "gordon");
+        await using var sloth = await ChatClient.ConnectAsync(port, "sloth");
+        foreach (var member in new[] { coop, gordon, sloth })
+        {
+            await member.SendAsync("""{"join":"zato01"}""");
+            Assert.Equal("joined zato01", Field(await member.ReceiveAsync(), "ok"));
+        }
+
+        // 24 MB to a room: far more than sloth's socket buffers and queue can hold, so castd must cut sloth.
+        const int Messages = 6000;
+        var text = new string('z', 4000);
+        var gordonGot = new List<int>();
+        var gordonReads = Task.Run(async () =>
+        {
+            while (gordonGot.Count < Messages)
+            {
+                var message = (await gordon.ReceiveAsync(TimeSpan.FromSeconds(30)))!.Value;
+                gordonGot.Add(int.Parse(message.GetProperty("message").GetString()![..5], System.Globalization.CultureInfo.InvariantCulture));
+            }
+        });
+        // coop talks like a real client: each message, then its own copy and the ack.
+        for (var i = 0; i < Messages; i++)
+        {
+            await coop.SendAsync($$"""{"room":"zato01","message":"{{i:D5}}{{text}}"}""");
+            await coop.ReceiveAsync();
+            await coop.ReceiveAsync();
+        }
+        await gordonReads;
+
+        Assert.Equal(Enumerable.Range(0, Messages), gordonGot);
+        var metrics = await new HttpClient().GetStringAsync($"http://127.0.0.1:{port}/metrics");
+        Assert.Matches(@"castd_chat_cut_slow_total\{[^}]*\} 1(\s|$)", metrics);
+    }
+
+    private static string Field(JsonElement? message, string name)
+    {
+        Assert.NotNull(message);
+        return message.Value.TryGetProperty(name, out var value) ? value.GetString()! : $"(no {name} in {message.Value})";
+    }
+}
