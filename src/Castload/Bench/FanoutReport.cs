@@ -20,12 +20,10 @@ internal static class FanoutReport
         output.WriteLine(string.Create(inv, $"measured:      {result.Seconds:0.00} s after a {o.Warmup.TotalSeconds:0.#} s warm-up"));
         output.WriteLine(string.Create(inv, $"published:     {result.PublishedPerSecond:#,0} msg/s{(result.PublisherFailure is null ? "" : $" (publisher stopped: {result.PublisherFailure})")}"));
         output.WriteLine(string.Create(inv, $"delivered:     {result.DeliveredMessagesPerSecond:#,0} msg/s, {result.DeliveredBytesPerSecond / 1e6:#,0.0} MB/s"));
-        output.WriteLine(string.Create(inv, $"latency ms:    p50 {Ms(result.LatencyP50Ms)}  p99 {Ms(result.LatencyP99Ms)}  p99.9 {Ms(result.LatencyP999Ms)}  max {Ms(result.LatencyMaxMs)}"));
+        output.WriteLine(string.Create(inv, $"latency ms:    p50 {LatencySummary.Format(result.Latency.P50Ms)}  p99 {LatencySummary.Format(result.Latency.P99Ms)}  p99.9 {LatencySummary.Format(result.Latency.P999Ms)}  max {LatencySummary.Format(result.Latency.MaxMs)}"));
         output.WriteLine(string.Create(inv, $"disconnected:  {result.Disconnected}{(result.DisconnectReason is null ? "" : $" (e.g. {result.DisconnectReason})")}"));
         output.WriteLine(string.Create(inv, $"behind:        {result.Behind} (lagging real time by more than {o.Behind.TotalMilliseconds:0} ms)"));
     }
-
-    private static string Ms(double? value) => value?.ToString("0.000", CultureInfo.InvariantCulture) ?? "n/a";
 
     private static string ToJson(FanoutResult result)
     {
@@ -42,10 +40,10 @@ internal static class FanoutReport
             json.WriteNumber("publishedPerSecond", result.PublishedPerSecond);
             json.WriteNumber("deliveredMessagesPerSecond", result.DeliveredMessagesPerSecond);
             json.WriteNumber("deliveredBytesPerSecond", result.DeliveredBytesPerSecond);
-            WriteOptional(json, "latencyP50Ms", result.LatencyP50Ms);
-            WriteOptional(json, "latencyP99Ms", result.LatencyP99Ms);
-            WriteOptional(json, "latencyP999Ms", result.LatencyP999Ms);
-            WriteOptional(json, "latencyMaxMs", result.LatencyMaxMs);
+            WriteOptional(json, "latencyP50Ms", result.Latency.P50Ms);
+            WriteOptional(json, "latencyP99Ms", result.Latency.P99Ms);
+            WriteOptional(json, "latencyP999Ms", result.Latency.P999Ms);
+            WriteOptional(json, "latencyMaxMs", result.Latency.MaxMs);
             json.WriteNumber("disconnected", result.Disconnected);
             json.WriteNumber("behind", result.Behind);
             json.WriteString("connectFailure", result.ConnectFailure);

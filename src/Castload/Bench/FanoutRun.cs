@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using HdrHistogram;
 
 namespace Castd.Castload.Bench;
 
@@ -73,7 +72,6 @@ internal sealed class FanoutRun(FanoutOptions options, TextWriter progress)
         await publishing;
         await Task.WhenAll(receiving);
 
-        var histogram = latencies.Merge();
         var failed = subscribers.Where(s => s.Failure is not null).ToList();
         var behind = protocol is null ? 0 : subscribers.Count(s =>
             s.Failure is not null || s.WorstLatencyMicros > options.Behind.TotalMicroseconds || s.LastSequence + 1 < due);
@@ -82,8 +80,7 @@ internal sealed class FanoutRun(FanoutOptions options, TextWriter progress)
             // The ceiling moves bare bytes: count them in messages of the same payload size.
             ceiling is null ? after.Messages - before.Messages : (after.Bytes - before.Bytes) / options.PayloadSize,
             after.Bytes - before.Bytes,
-            Percentile(histogram, 50), Percentile(histogram, 99), Percentile(histogram, 99.9),
-            histogram.TotalCount == 0 ? null : histogram.GetMaxValue() / 1000.0,
+            latencies.Summarize(),
             failed.Count, failed.FirstOrDefault()?.Failure, behind, publisherFailure());
     }
 
@@ -107,9 +104,6 @@ internal sealed class FanoutRun(FanoutOptions options, TextWriter progress)
 
     private static (long Messages, long Bytes) Snapshot(List<FanoutSubscriber> subscribers) =>
         (subscribers.Sum(s => s.Messages), subscribers.Sum(s => s.Bytes));
-
-    private static double? Percentile(LongHistogram histogram, double percentile) =>
-        histogram.TotalCount == 0 ? null : histogram.GetValueAtPercentile(percentile) / 1000.0;
 
     /// <summary>A fresh channel per run, so no target (or castd's reorder ring) carries state from the last one.</summary>
     private static string NewChannelId() => "f" + Convert.ToHexStringLower(BitConverter.GetBytes(Random.Shared.Next()))[..5];

@@ -22,14 +22,27 @@ internal sealed class LatencyRecorder
 
     public void Record(long micros) => _histograms.Value!.RecordValue(long.Clamp(micros, 0, HighestMicros));
 
-    /// <summary>All threads' samples together; call after every receiver has stopped.</summary>
-    public LongHistogram Merge()
+    /// <summary>All threads' samples together, in milliseconds; call after every receiver has stopped.</summary>
+    public LatencySummary Summarize()
     {
         var merged = new LongHistogram(HighestMicros, 3);
         foreach (var histogram in _histograms.Values)
         {
             merged.Add(histogram);
         }
-        return merged;
+        if (merged.TotalCount == 0)
+        {
+            return default;
+        }
+        return new LatencySummary(Ms(merged.GetValueAtPercentile(50)), Ms(merged.GetValueAtPercentile(99)),
+            Ms(merged.GetValueAtPercentile(99.9)), Ms(merged.GetMaxValue()));
+
+        static double Ms(long micros) => micros / 1000.0;
     }
+}
+
+/// <summary>Latency percentiles in milliseconds; all null when nothing was recorded.</summary>
+internal readonly record struct LatencySummary(double? P50Ms, double? P99Ms, double? P999Ms, double? MaxMs)
+{
+    public static string Format(double? ms) => ms?.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture) ?? "n/a";
 }

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using Castd.Castload.Bench;
 using Castd.Castload.Common;
-using HdrHistogram;
 
 namespace Castd.Castload.Chat;
 
@@ -64,15 +63,13 @@ internal static class ChatCommand
         await stop.CancelAsync();
         await Task.WhenAll(running);
 
-        var histogram = latencies.Merge();
+        var latency = latencies.Summarize();
         var failed = users.Where(u => u.Failure is not null).ToList();
         var inv = CultureInfo.InvariantCulture;
         Console.WriteLine(string.Create(inv, $"users:       {users.Count} (population {options.Population}), {(options.Rate > 0 ? $"{options.Rate} msg/s each" : "max rate")}, {seconds:0.0} s measured"));
         Console.WriteLine(string.Create(inv, $"frames/s:    {(messages + acks) / seconds:#,0} (messages {messages / seconds:#,0}, acks {acks / seconds:#,0})"));
-        Console.WriteLine(string.Create(inv, $"latency ms:  p50 {Ms(histogram.TotalCount == 0 ? null : histogram.GetValueAtPercentile(50))}  p99 {Ms(histogram.TotalCount == 0 ? null : histogram.GetValueAtPercentile(99))}  max {Ms(histogram.TotalCount == 0 ? null : histogram.GetMaxValue())}"));
+        Console.WriteLine(string.Create(inv, $"latency ms:  p50 {LatencySummary.Format(latency.P50Ms)}  p99 {LatencySummary.Format(latency.P99Ms)}  max {LatencySummary.Format(latency.MaxMs)}"));
         Console.WriteLine(string.Create(inv, $"errors:      {users.Sum(u => u.Errors)} answered, {failed.Count} users cut{(failed.Count > 0 ? $" (e.g. {failed[0].Failure})" : "")}"));
         return failed.Count == 0 ? 0 : 1;
-
-        static string Ms(long? micros) => micros is { } m ? (m / 1000.0).ToString("0.000", CultureInfo.InvariantCulture) : "n/a";
     }
 }

@@ -29,28 +29,17 @@ public sealed class InMemorySessionStore(int maxPerAccount, TimeSpan ttl, TimePr
         return active;
     }
 
-    public SessionInfo OpenHttp(string account, string streamId)
-    {
-        while (true)
+    public SessionInfo OpenHttp(string account, string streamId) =>
+        InLiveAccount(account, (Store: this, Limit: maxPerAccount, Account: account, StreamId: streamId), static (sessions, now, s) =>
         {
-            var sessions = _accounts.GetOrAdd(account, static _ => new Account());
-            lock (sessions)
+            if (sessions.FindHttp(s.StreamId) is { } existing)
             {
-                if (sessions.Retired)
-                {
-                    continue;
-                }
-                var now = time.GetUtcNow();
-                sessions.Expire(now, ttl);
-                if (sessions.FindHttp(streamId) is { } existing)
-                {
-                    existing.LastSeen = now;
-                    return existing.Info;
-                }
-                return sessions.Add(NewInfo(account, SessionKind.Http, streamId, now, sessions.ActiveCount < maxPerAccount), now).Info;
+                existing.LastSeen = now;
+                return existing.Info;
             }
-        }
-    }
+            var admitted = sessions.ActiveCount < s.Limit;
+            return sessions.Add(s.Store.NewInfo(s.Account, SessionKind.Http, s.StreamId, now, admitted), now).Info;
+        });
 
     public SessionInfo? Heartbeat(string account, string streamId)
     {
@@ -84,7 +73,21 @@ public sealed class InMemorySessionStore(int maxPerAccount, TimeSpan ttl, TimePr
         }
     }
 
-    public SessionInfo OpenStream(string account, string channel)
+    public SessionInfo OpenStream(string account, string channel) =>
+        InLiveAccount(account, (Store: this, Limit: maxPerAccount, Account: account, Channel: channel), static (sessions, now, s) =>
+        {
+            var admitted = sessions.ActiveCount < s.Limit;
+            var info = s.Store.NewInfo(s.Account, SessionKind.Stream, s.Channel, now, admitted);
+            // A refused viewer is closed at once, so only admitted ones are kept.
+            return admitted ? sessions.Add(info, now).Info : info;
+        });
+
+    /// <summary>
+    /// Runs <paramref name="open"/> under the account's lock, with its expired leases gone, on a record the sweeper
+    /// has not retired (a retired one is already out of the map: take the fresh one). The state is passed through so
+    /// the static callback allocates nothing.
+    /// </summary>
+    private SessionInfo InLiveAccount<TState>(string account, TState state, Func<Account, DateTimeOffset, TState, SessionInfo> open)
     {
         while (true)
         {
@@ -97,10 +100,7 @@ public sealed class InMemorySessionStore(int maxPerAccount, TimeSpan ttl, TimePr
                 }
                 var now = time.GetUtcNow();
                 sessions.Expire(now, ttl);
-                var admitted = sessions.ActiveCount < maxPerAccount;
-                var info = NewInfo(account, SessionKind.Stream, channel, now, admitted);
-                // A refused viewer is closed at once, so only admitted ones are kept.
-                return admitted ? sessions.Add(info, now).Info : info;
+                return open(sessions, now, state);
             }
         }
     }
