@@ -174,6 +174,58 @@ public sealed class ChatTests
         Assert.Matches(@"castd_chat_cut_slow_total\{[^}]*\} 1(\s|$)", metrics);
     }
 
+    [Fact]
+    public async Task EscapedStrings_AreUnescapedForRouting_AndDeliveredAsTheText()
+    {
+        await using var rig = await CastdRig.StartAsync(["coop", "gordon"]);
+        var port = rig.Castd.HttpPort;
+        await using var coop = await ChatClient.ConnectAsync(port, "coop");
+        await using var gordon = await ChatClient.ConnectAsync(port, "gordon");
+
+        await coop.SendAsync("""{"message":"\u003cb\u003e \"quoted\" caf\u00e9 \ud83d\ude00\n","recipient":"\u0067ordon"}""");
+
+        Assert.Equal("message sent with success", Field(await coop.ReceiveAsync(), "ok"));
+        Assert.Equal("<b> \"quoted\" café 😀\n", Field(await gordon.ReceiveAsync(), "message"));
+        await coop.SendAsync("""{"join":"zato\u00301"}""");
+        Assert.Equal("joined zato01", Field(await coop.ReceiveAsync(), "ok"));
+    }
+
+    [Fact]
+    public async Task AClientSendingFasterThanItReads_IsSlowedDownNotCut_AndGetsEveryFrameInOrder_WhileItPings()
+    {
+        await using var rig = await CastdRig.StartAsync(["coop"]);
+        // The client writes 3,000 messages without waiting while its reads lag behind: castd stops reading it while its
+        // own answers pile up (TCP pushes back on the client) instead of cutting it. It also pings every 5 ms and gives
+        // up if a pong is 2 s late: castd's pongs must get through while frames are batched, without interleaving.
+        await using var coop = await ChatClient.ConnectAsync(rig.Castd.HttpPort, "coop", keepAlive: TimeSpan.FromMilliseconds(5));
+        const int Messages = 3000;
+
+        var sending = Task.Run(async () =>
+        {
+            for (var i = 0; i < Messages; i++)
+            {
+                await coop.SendAsync($$"""{"recipient":"coop","message":"{{i}} \"{{new string('é', i % 50)}}"}""");
+            }
+        });
+        var acks = 0;
+        var next = 0;
+        while (acks + next < 2 * Messages)
+        {
+            var frame = (await coop.ReceiveAsync(TimeSpan.FromSeconds(30)))!.Value;
+            if (frame.TryGetProperty("ok", out _))
+            {
+                acks++;
+                continue;
+            }
+            Assert.Equal($"{next} \"{new string('é', next % 50)}", frame.GetProperty("message").GetString());
+            next++;
+        }
+        await sending;
+
+        Assert.Equal(Messages, acks);
+        Assert.Equal(WebSocketState.Open, coop.State);
+    }
+
     private static string Field(JsonElement? message, string name)
     {
         Assert.NotNull(message);

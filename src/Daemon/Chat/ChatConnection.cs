@@ -1,24 +1,41 @@
 using System.Buffers;
 using System.Net.WebSockets;
 using System.Threading.Channels;
+using Castd.Protocol;
 using Castd.Protocol.Buffers;
 
 namespace Castd.Daemon.Chat;
 
 /// <summary>
 /// One chat WebSocket: a receive loop that hands each whole message to the hub, and a send loop draining a bounded
-/// queue of shared encoded frames. A client that stops reading fills its queue and is cut; senders never wait.
+/// queue of shared encoded frames, all it finds queued in one batch (one write and one send for the lot). A client
+/// that stops reading fills its queue and is cut; senders never wait.
 /// </summary>
-internal sealed class ChatConnection(WebSocket socket, string handle, int maxMessageBytes)
+/// <remarks>
+/// Sends and receives pass no cancellation token: a cancellable call costs the WebSocket a token registration per
+/// frame. <see cref="Abort"/> ends both loops instead.
+/// </remarks>
+internal sealed class ChatConnection(WebSocket socket, BatchingUpgradeStream? transport, string handle, int maxMessageBytes)
 {
     /// <summary>Frames a connection may have waiting: far more than a reading client ever holds.</summary>
     private const int QueueCapacity = 256;
 
+    /// <summary>
+    /// Past this many queued frames castd stops reading the client until its queue drains: a client that sends faster
+    /// than it reads its own answers is slowed down by TCP, not cut. Frames others send it still fill the queue.
+    /// </summary>
+    private const int ThrottleAt = QueueCapacity / 2;
+
+    /// <summary>A batch stops growing here, so one busy connection cannot hold a large buffer.</summary>
+    private const int MaxBatchBytes = 32 * 1024;
+
     private readonly Channel<PacketBuffer> _outbox = Channel.CreateBounded<PacketBuffer>(
         new BoundedChannelOptions(QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
-    private readonly CancellationTokenSource _closing = new();
     private readonly Lock _roomsLock = new();
-    private readonly HashSet<string> _rooms = [];
+    private readonly SemaphoreSlim _drained = new(0, 1);
+    private volatile bool _aborted;
+    private volatile bool _throttled;
+    private readonly HashSet<ChannelId> _rooms = [];
 
     public string Handle { get; } = handle;
 
@@ -32,13 +49,16 @@ internal sealed class ChatConnection(WebSocket socket, string handle, int maxMes
         if (!_outbox.Writer.TryWrite(frame))
         {
             frame.Release();
-            CutAsSlow = true;
-            Abort();
+            if (!_aborted)
+            {
+                CutAsSlow = true;
+                Abort();
+            }
         }
     }
 
     /// <summary>Rooms joined, so leaving the chat can leave them all.</summary>
-    public bool Join(string room)
+    public bool Join(ChannelId room)
     {
         lock (_roomsLock)
         {
@@ -46,7 +66,7 @@ internal sealed class ChatConnection(WebSocket socket, string handle, int maxMes
         }
     }
 
-    public bool Leave(string room)
+    public bool Leave(ChannelId room)
     {
         lock (_roomsLock)
         {
@@ -54,7 +74,7 @@ internal sealed class ChatConnection(WebSocket socket, string handle, int maxMes
         }
     }
 
-    public bool IsIn(string room)
+    public bool IsIn(ChannelId room)
     {
         lock (_roomsLock)
         {
@@ -62,7 +82,7 @@ internal sealed class ChatConnection(WebSocket socket, string handle, int maxMes
         }
     }
 
-    public string[] Rooms()
+    public ChannelId[] Rooms()
     {
         lock (_roomsLock)
         {
@@ -73,20 +93,19 @@ internal sealed class ChatConnection(WebSocket socket, string handle, int maxMes
     /// <summary>Runs both loops until the client leaves or is cut; <paramref name="onMessage"/> gets each whole text message.</summary>
     public async Task RunAsync(Action<ChatConnection, ReadOnlyMemory<byte>> onMessage, Action<ChatConnection, string> onError, CancellationToken stopping)
     {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, _closing.Token);
-        var sending = SendLoopAsync(linked.Token);
+        using var stop = stopping.Register(static connection => ((ChatConnection)connection!).Abort(), this);
+        var sending = SendLoopAsync();
         var buffer = ArrayPool<byte>.Shared.Rent(maxMessageBytes + 1);
         try
         {
-            await ReceiveLoopAsync(buffer, onMessage, onError, linked.Token);
+            await ReceiveLoopAsync(buffer, onMessage, onError);
         }
-        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException)
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or ObjectDisposedException)
         {
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            _outbox.Writer.TryComplete();
             Abort();
             await sending;
             while (_outbox.Reader.TryRead(out var left))
@@ -99,14 +118,17 @@ internal sealed class ChatConnection(WebSocket socket, string handle, int maxMes
     /// <summary>Closes the connection now, without a closing handshake (a stalled client would never complete one).</summary>
     public void Abort()
     {
-        _closing.Cancel();
+        _aborted = true;
+        _outbox.Writer.TryComplete();
+        WakeReceiver();
         socket.Abort();
     }
 
-    private async Task ReceiveLoopAsync(byte[] buffer, Action<ChatConnection, ReadOnlyMemory<byte>> onMessage, Action<ChatConnection, string> onError, CancellationToken cancellationToken)
+    private async Task ReceiveLoopAsync(byte[] buffer, Action<ChatConnection, ReadOnlyMemory<byte>> onMessage, Action<ChatConnection, string> onError)
     {
         while (true)
         {
+            await WhileQueueIsLongAsync();
             var length = 0;
             var tooLarge = false;
             ValueWebSocketReceiveResult result;
@@ -114,10 +136,10 @@ internal sealed class ChatConnection(WebSocket socket, string handle, int maxMes
             {
                 // Past the limit the rest of the message is read into the same spare byte and dropped.
                 var room = tooLarge ? buffer.AsMemory(maxMessageBytes, 1) : buffer.AsMemory(length);
-                result = await socket.ReceiveAsync(room, cancellationToken);
+                result = await socket.ReceiveAsync(room, CancellationToken.None);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
-                    await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, cancellationToken);
+                    await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
                     return;
                 }
                 if (!tooLarge)
@@ -141,27 +163,66 @@ internal sealed class ChatConnection(WebSocket socket, string handle, int maxMes
         }
     }
 
-    private async Task SendLoopAsync(CancellationToken cancellationToken)
+    /// <summary>Holds the receive loop while the queue is long; the flag is set before the second look, so the send
+    /// loop that drains it cannot miss the waiter.</summary>
+    private async ValueTask WhileQueueIsLongAsync()
+    {
+        if (_outbox.Reader.Count < ThrottleAt)
+        {
+            return;
+        }
+        _throttled = true;
+        if (_outbox.Reader.Count >= ThrottleAt && !_aborted)
+        {
+            await _drained.WaitAsync();
+        }
+        _throttled = false;
+    }
+
+    private void WakeReceiver()
+    {
+        if (_drained.CurrentCount == 0)
+        {
+            try
+            {
+                _drained.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+            }
+        }
+    }
+
+    private async Task SendLoopAsync()
     {
         var reader = _outbox.Reader;
         try
         {
-            while (await reader.WaitToReadAsync(cancellationToken))
+            while (await reader.WaitToReadAsync())
             {
-                while (reader.TryRead(out var frame))
+                transport?.OpenBatch();
+                while ((transport?.BatchedBytes ?? 0) < MaxBatchBytes && reader.TryRead(out var frame))
                 {
                     try
                     {
-                        await socket.SendAsync(frame.Raw.AsMemory(), WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+                        await socket.SendAsync(frame.Raw.AsMemory(), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
                     }
                     finally
                     {
                         frame.Release();
                     }
                 }
+                if (transport is not null)
+                {
+                    await transport.WriteBatchAsync(CancellationToken.None);
+                }
+                if (_throttled && reader.Count < ThrottleAt)
+                {
+                    WakeReceiver();
+                }
             }
         }
-        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or ObjectDisposedException)
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or ObjectDisposedException or IOException)
         {
             Abort();
         }

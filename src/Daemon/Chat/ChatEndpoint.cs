@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using Castd.Daemon.Hosting;
 using Castd.Protocol;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Castd.Daemon.Chat;
 
@@ -36,7 +37,8 @@ internal static class ChatEndpoint
             return Results.BadRequest("user: 1-64 characters of letters, digits, '.', '_', '-', '@'");
         }
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
-        var connection = new ChatConnection(socket, handle, options.ChatMaxMessageBytes);
+        var transport = (context.Features.Get<IHttpUpgradeFeature>() as BatchingUpgradeFeature)?.Stream;
+        var connection = new ChatConnection(socket, transport, handle, options.ChatMaxMessageBytes);
         if (hub.TryConnect(connection) is { } refusal)
         {
             counters.CountRefused();

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Castd.Protocol;
 using Castd.Protocol.Buffers;
 
 namespace Castd.Daemon.Chat;
@@ -9,7 +10,7 @@ namespace Castd.Daemon.Chat;
 /// Encodes what castd sends chat clients (SPEC §6) once per message into a pooled, ref-counted buffer, so a room
 /// message is one encoding shared by every member's queue.
 /// </summary>
-internal sealed class ChatFrames(PacketBufferPool pool, TimeProvider time)
+internal sealed class ChatFrames
 {
     /// <summary>Escapes only what JSON requires: handles and messages arrive as the user typed them, HTML and all.</summary>
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -20,14 +21,33 @@ internal sealed class ChatFrames(PacketBufferPool pool, TimeProvider time)
     [ThreadStatic]
     private static Utf8JsonWriter? _threadWriter;
 
-    public PacketBuffer Direct(string sender, string recipient, string message) => Message(sender, "recipient"u8, recipient, message);
+    private readonly PacketBufferPool _pool;
+    private readonly TimeProvider _time;
 
-    public PacketBuffer Room(string sender, string room, string message) => Message(sender, "room"u8, room, message);
+    /// <summary>The acknowledgement of every delivered message, encoded once; this class keeps a reference forever.</summary>
+    private readonly PacketBuffer _sent;
 
-    public PacketBuffer Members(string room, IEnumerable<string> handles)
+    public ChatFrames(PacketBufferPool pool, TimeProvider time)
+    {
+        _pool = pool;
+        _time = time;
+        _sent = Ok("message sent with success");
+    }
+
+    public PacketBuffer Direct(string sender, ReadOnlySpan<byte> recipient, ReadOnlySpan<byte> message) =>
+        Message(sender, "recipient"u8, recipient, message);
+
+    public PacketBuffer Room(string sender, ChannelId room, ReadOnlySpan<byte> message)
+    {
+        Span<byte> name = stackalloc byte[ChannelId.Size];
+        room.WriteTo(name);
+        return Message(sender, "room"u8, name, message);
+    }
+
+    public PacketBuffer Members(ChannelId room, IEnumerable<string> handles)
     {
         var json = Start();
-        json.WriteString("room"u8, room);
+        json.WriteString("room"u8, room.ToString());
         json.WriteStartArray("members"u8);
         foreach (var handle in handles)
         {
@@ -39,16 +59,23 @@ internal sealed class ChatFrames(PacketBufferPool pool, TimeProvider time)
 
     public PacketBuffer Ok(string text) => Single("ok"u8, text);
 
+    /// <summary><c>{"ok":"message sent with success"}</c>, with a reference of the caller's own.</summary>
+    public PacketBuffer Sent()
+    {
+        _sent.AddRef();
+        return _sent;
+    }
+
     public PacketBuffer Error(string text) => Single("error"u8, text);
 
     /// <summary>A delivered message: who sent it, to whom or which room, the text, castd's time in Unix ms.</summary>
-    private PacketBuffer Message(string sender, ReadOnlySpan<byte> targetField, string target, string message)
+    private PacketBuffer Message(string sender, ReadOnlySpan<byte> targetField, ReadOnlySpan<byte> target, ReadOnlySpan<byte> message)
     {
         var json = Start();
         json.WriteString("sender"u8, sender);
         json.WriteString(targetField, target);
         json.WriteString("message"u8, message);
-        json.WriteNumber("ts"u8, time.GetUtcNow().ToUnixTimeMilliseconds());
+        json.WriteNumber("ts"u8, _time.GetUtcNow().ToUnixTimeMilliseconds());
         return Finish(json);
     }
 
@@ -74,8 +101,8 @@ internal sealed class ChatFrames(PacketBufferPool pool, TimeProvider time)
         json.WriteEndObject();
         json.Flush();
         var written = _threadBuffer!.WrittenSpan;
-        var packet = pool.Rent();
-        written.CopyTo(packet.Initialize(0, time.GetTimestamp(), 0, written.Length));
+        var packet = _pool.Rent();
+        written.CopyTo(packet.Initialize(0, _time.GetTimestamp(), 0, written.Length));
         return packet;
     }
 }

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Collections.Concurrent;
+using System.Text;
 using Castd.Daemon.Hosting;
 using Castd.Protocol;
 using Castd.Protocol.Buffers;
@@ -8,26 +10,37 @@ namespace Castd.Daemon.Chat;
 
 /// <summary>
 /// Who is connected and who is in which room, and the routing of direct and room messages (SPEC §6). Membership
-/// arrays are copy-on-write under a per-handle or per-room lock, so routing reads them without locking.
+/// arrays are copy-on-write under a per-handle or per-room lock, so routing reads them without locking; a message is
+/// parsed, looked up and encoded without allocating (handles are looked up by span, rooms by packed channel id).
 /// </summary>
-internal sealed class ChatHub(CastdOptions options, IStateStore store, ChatFrames frames, ChatCounters counters)
+internal sealed class ChatHub
 {
+    private readonly CastdOptions _options;
+    private readonly IStateStore _store;
+    private readonly ChatFrames _frames;
+    private readonly ChatCounters _counters;
     private readonly ConcurrentDictionary<string, Members> _users = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Members> _rooms = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Members>.AlternateLookup<ReadOnlySpan<char>> _usersBySpan;
+    private readonly ConcurrentDictionary<ChannelId, Members> _rooms = new();
+
+    public ChatHub(CastdOptions options, IStateStore store, ChatFrames frames, ChatCounters counters)
+    {
+        (_options, _store, _frames, _counters) = (options, store, frames, counters);
+        _usersBySpan = _users.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
 
     /// <summary>Admits a connection, or says why not (unregistered handle, too many connections).</summary>
     public string? TryConnect(ChatConnection connection)
     {
-        if (!options.ChatOpen && !store.IsRegistered(connection.Handle))
+        if (!_options.ChatOpen && !_store.IsRegistered(connection.Handle))
         {
             return $"user {connection.Handle} is not registered";
         }
-        var user = _users.GetOrAdd(connection.Handle, _ => new Members());
-        if (!user.TryAdd(connection, options.ChatMaxConnectionsPerUser))
+        if (!Add(_users, connection.Handle, connection, _options.ChatMaxConnectionsPerUser))
         {
-            return $"at most {options.ChatMaxConnectionsPerUser} chat connections per user";
+            return $"at most {_options.ChatMaxConnectionsPerUser} chat connections per user";
         }
-        counters.Connected();
+        _counters.Connected();
         return null;
     }
 
@@ -37,106 +50,112 @@ internal sealed class ChatHub(CastdOptions options, IStateStore store, ChatFrame
         {
             LeaveRoom(connection, room);
         }
-        if (_users.TryGetValue(connection.Handle, out var user))
-        {
-            user.Remove(connection);
-        }
-        counters.Disconnected(connection.CutAsSlow);
+        Remove(_users, connection.Handle, connection);
+        _counters.Disconnected(connection.CutAsSlow);
     }
 
-    /// <summary>Handles one whole text message from a client; every outcome answers the sender.</summary>
+    /// <summary>Handles one whole message from a client; every outcome answers the sender.</summary>
     public void OnMessage(ChatConnection connection, ReadOnlyMemory<byte> utf8)
     {
-        if (ChatRequest.Parse(utf8.Span, out var parseError) is not { } request)
+        // Unescaped strings are never longer than the JSON they come from.
+        var scratch = ArrayPool<byte>.Shared.Rent(utf8.Length);
+        try
         {
-            OnError(connection, parseError!);
-            return;
+            var error = ChatRequest.TryParse(utf8.Span, scratch, out var request) ?? Route(connection, request);
+            if (error is not null)
+            {
+                OnError(connection, error);
+            }
         }
-        var error = request switch
+        finally
         {
-            { Join: { } room } => Join(connection, room),
-            { Leave: { } room } => Leave(connection, room),
-            { Who: { } room } => Who(connection, room),
-            { Room: { } room, Message: { } message } => SendToRoom(connection, room, message),
-            { Recipient: { } recipient, Message: { } message } => SendDirect(connection, recipient, message),
-            _ => "expected {\"recipient\",\"message\"}, {\"room\",\"message\"}, {\"join\"}, {\"leave\"} or {\"who\"}",
-        };
-        if (error is not null)
-        {
-            OnError(connection, error);
+            ArrayPool<byte>.Shared.Return(scratch);
         }
     }
 
     public void OnError(ChatConnection connection, string error)
     {
-        counters.CountRejected();
-        Answer(connection, frames.Error(error));
+        _counters.CountRejected();
+        Answer(connection, _frames.Error(error));
     }
 
-    private string? SendDirect(ChatConnection sender, string recipient, string message)
+    private string? Route(ChatConnection connection, ChatRequest request)
     {
-        if (!_users.TryGetValue(recipient, out var user) || user.Current.Length == 0)
+        if (request.Kind == ChatRequestKind.Direct)
         {
-            return UserIds.IsValid(recipient) && store.IsRegistered(recipient)
-                ? $"user {recipient} is not online"
-                : $"unknown user {recipient}";
+            return SendDirect(connection, request.Target, request.Message);
         }
-        Deliver(user.Current, frames.Direct(sender.Handle, recipient, message));
-        Answer(sender, frames.Ok("message sent with success"));
+        if (!ChannelId.TryRead(request.Target, out var room))
+        {
+            return $"invalid room {Encoding.UTF8.GetString(request.Target)}: rooms are channel ids, six printable ASCII characters";
+        }
+        return request.Kind switch
+        {
+            ChatRequestKind.Room => SendToRoom(connection, room, request.Message),
+            ChatRequestKind.Join => Join(connection, room),
+            ChatRequestKind.Leave => Leave(connection, room),
+            _ => Who(connection, room),
+        };
+    }
+
+    private string? SendDirect(ChatConnection sender, ReadOnlySpan<byte> recipient, ReadOnlySpan<byte> message)
+    {
+        Span<char> handle = stackalloc char[UserIds.MaxLength];
+        var valid = UserIds.IsValid(recipient);
+        if (!valid || !_usersBySpan.TryGetValue(handle[..Encoding.ASCII.GetChars(recipient, handle)], out var user) || user.Current.Length == 0)
+        {
+            var name = Encoding.UTF8.GetString(recipient);
+            return valid && _store.IsRegistered(name) ? $"user {name} is not online" : $"unknown user {name}";
+        }
+        Deliver(user.Current, _frames.Direct(sender.Handle, recipient, message));
+        Answer(sender, _frames.Sent());
         return null;
     }
 
-    private string? SendToRoom(ChatConnection sender, string room, string message)
+    private string? SendToRoom(ChatConnection sender, ChannelId room, ReadOnlySpan<byte> message)
     {
         if (!sender.IsIn(room) || !_rooms.TryGetValue(room, out var members))
         {
             return $"join {room} before sending to it";
         }
-        Deliver(members.Current, frames.Room(sender.Handle, room, message));
-        Answer(sender, frames.Ok("message sent with success"));
+        Deliver(members.Current, _frames.Room(sender.Handle, room, message));
+        Answer(sender, _frames.Sent());
         return null;
     }
 
-    private string? Join(ChatConnection connection, string room)
+    private string? Join(ChatConnection connection, ChannelId room)
     {
-        if (!ChannelId.TryParse(room, out _))
-        {
-            return "invalid room: rooms are channel ids, six printable ASCII characters";
-        }
         if (connection.Join(room))
         {
-            _rooms.GetOrAdd(room, _ => new Members()).TryAdd(connection, int.MaxValue);
+            Add(_rooms, room, connection, int.MaxValue);
         }
-        Answer(connection, frames.Ok($"joined {room}"));
+        Answer(connection, _frames.Ok($"joined {room}"));
         return null;
     }
 
-    private string? Leave(ChatConnection connection, string room)
+    private string? Leave(ChatConnection connection, ChannelId room)
     {
         if (!connection.IsIn(room))
         {
             return $"not in room {room}";
         }
         LeaveRoom(connection, room);
-        Answer(connection, frames.Ok($"left {room}"));
+        Answer(connection, _frames.Ok($"left {room}"));
         return null;
     }
 
     /// <summary>Who is in a room, each handle once (for the page's "online" list).</summary>
-    private string? Who(ChatConnection connection, string room)
+    private string? Who(ChatConnection connection, ChannelId room)
     {
         var members = _rooms.TryGetValue(room, out var found) ? found.Current : [];
-        Answer(connection, frames.Members(room, members.Select(m => m.Handle).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)));
+        Answer(connection, _frames.Members(room, members.Select(m => m.Handle).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)));
         return null;
     }
 
-    private void LeaveRoom(ChatConnection connection, string room)
+    private void LeaveRoom(ChatConnection connection, ChannelId room)
     {
         connection.Leave(room);
-        if (_rooms.TryGetValue(room, out var members))
-        {
-            members.Remove(connection);
-        }
+        Remove(_rooms, room, connection);
     }
 
     /// <summary>One encoded frame, a reference per receiving connection.</summary>
@@ -146,7 +165,7 @@ internal sealed class ChatHub(CastdOptions options, IStateStore store, ChatFrame
         {
             connection.Send(frame);
         }
-        counters.CountDelivered(connections.Length);
+        _counters.CountDelivered(connections.Length);
         frame.Release();
     }
 
@@ -156,36 +175,79 @@ internal sealed class ChatHub(CastdOptions options, IStateStore store, ChatFrame
         frame.Release();
     }
 
+    /// <summary>Adds to the set under <paramref name="key"/>, making one if needed (and again if it was just retired).</summary>
+    private static bool Add<TKey>(ConcurrentDictionary<TKey, Members> sets, TKey key, ChatConnection connection, int limit)
+        where TKey : notnull
+    {
+        while (true)
+        {
+            switch (sets.GetOrAdd(key, static _ => new Members()).TryAdd(connection, limit))
+            {
+                case Members.Added.Yes:
+                    return true;
+                case Members.Added.Full:
+                    return false;
+            }
+        }
+    }
+
+    /// <summary>Removes from the set under <paramref name="key"/>; the set that empties is retired and dropped, so
+    /// handles and rooms nobody uses any more take no memory.</summary>
+    private static void Remove<TKey>(ConcurrentDictionary<TKey, Members> sets, TKey key, ChatConnection connection)
+        where TKey : notnull
+    {
+        if (sets.TryGetValue(key, out var members) && members.Remove(connection))
+        {
+            sets.TryRemove(new KeyValuePair<TKey, Members>(key, members));
+        }
+    }
+
     /// <summary>A copy-on-write set of connections: a handle's tabs or a room's members.</summary>
     private sealed class Members
     {
+        public enum Added
+        {
+            Yes,
+            Full,
+            Retired,
+        }
+
         private readonly Lock _lock = new();
         private ChatConnection[] _connections = [];
+        private bool _retired;
 
         public ChatConnection[] Current => Volatile.Read(ref _connections);
 
-        public bool TryAdd(ChatConnection connection, int limit)
+        public Added TryAdd(ChatConnection connection, int limit)
         {
             lock (_lock)
             {
+                if (_retired)
+                {
+                    return Added.Retired;
+                }
                 if (_connections.Length >= limit)
                 {
-                    return false;
+                    return Added.Full;
                 }
                 Volatile.Write(ref _connections, [.. _connections, connection]);
-                return true;
+                return Added.Yes;
             }
         }
 
-        public void Remove(ChatConnection connection)
+        /// <summary>True when this removal emptied the set, which is then retired: nothing can join it any more.</summary>
+        public bool Remove(ChatConnection connection)
         {
             lock (_lock)
             {
                 var index = Array.IndexOf(_connections, connection);
-                if (index >= 0)
+                if (index < 0)
                 {
-                    Volatile.Write(ref _connections, [.. _connections.AsSpan(0, index), .. _connections.AsSpan(index + 1)]);
+                    return false;
                 }
+                Volatile.Write(ref _connections, [.. _connections.AsSpan(0, index), .. _connections.AsSpan(index + 1)]);
+                _retired = _connections.Length == 0;
+                return _retired;
             }
         }
     }

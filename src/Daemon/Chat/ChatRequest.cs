@@ -3,26 +3,49 @@ using System.Text.Unicode;
 
 namespace Castd.Daemon.Chat;
 
-/// <summary>What a client asked for in one message (SPEC §6); a <c>sender</c> field is read past, never trusted.</summary>
-internal readonly record struct ChatRequest(string? Recipient, string? Room, string? Join, string? Leave, string? Who, string? Message)
+internal enum ChatRequestKind
 {
-    /// <summary>Parses one text message; null with <paramref name="error"/> set when it is not a request castd understands.</summary>
-    public static ChatRequest? Parse(ReadOnlySpan<byte> utf8, out string? error)
+    Direct,
+    Room,
+    Join,
+    Leave,
+    Who,
+}
+
+/// <summary>
+/// What a client asked for in one message (SPEC §6): <see cref="Target"/> is the recipient's handle or the room,
+/// both as unescaped UTF-8 in the caller's scratch buffer, so a message is routed without a string of its own. A
+/// <c>sender</c> field is read past, never trusted.
+/// </summary>
+internal readonly ref struct ChatRequest(ChatRequestKind kind, ReadOnlySpan<byte> target, ReadOnlySpan<byte> message)
+{
+    public const string Expected = "expected {\"recipient\",\"message\"}, {\"room\",\"message\"}, {\"join\"}, {\"leave\"} or {\"who\"}";
+
+    public ChatRequestKind Kind { get; } = kind;
+
+    public ReadOnlySpan<byte> Target { get; } = target;
+
+    public ReadOnlySpan<byte> Message { get; } = message;
+
+    /// <summary>
+    /// Parses one message, unescaping its strings into <paramref name="scratch"/> (at least as long as the message);
+    /// returns the error to answer when it is not a request castd understands.
+    /// </summary>
+    public static string? TryParse(ReadOnlySpan<byte> utf8, Span<byte> scratch, out ChatRequest request)
     {
-        error = null;
+        request = default;
         if (!Utf8.IsValid(utf8))
         {
-            error = "invalid UTF-8";
-            return null;
+            return "invalid UTF-8";
         }
-        string? recipient = null, room = null, join = null, leave = null, who = null, message = null;
+        Range? recipient = null, room = null, join = null, leave = null, who = null, message = null;
+        var used = 0;
         try
         {
             var reader = new Utf8JsonReader(utf8);
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
-                error = "expected a JSON object";
-                return null;
+                return "expected a JSON object";
             }
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
@@ -33,7 +56,13 @@ internal readonly record struct ChatRequest(string? Recipient, string? Room, str
                     reader.Skip();
                     continue;
                 }
-                var value = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                Range? value = null;
+                if (reader.TokenType == JsonTokenType.String)
+                {
+                    var length = reader.CopyString(scratch[used..]);
+                    value = used..(used + length);
+                    used += length;
+                }
                 if (name.SequenceEqual("recipient"u8))
                 {
                     recipient = value;
@@ -61,15 +90,29 @@ internal readonly record struct ChatRequest(string? Recipient, string? Room, str
             }
             if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
             {
-                error = "invalid JSON";
-                return null;
+                return "invalid JSON";
             }
         }
         catch (JsonException)
         {
-            error = "invalid JSON";
-            return null;
+            return "invalid JSON";
         }
-        return new ChatRequest(recipient, room, join, leave, who, message);
+
+        ReadOnlySpan<byte> parsed = scratch;
+        (ChatRequestKind Kind, Range Target, Range Message)? found = (join, leave, who, room, recipient, message) switch
+        {
+            ({ } target, _, _, _, _, _) => (ChatRequestKind.Join, target, default),
+            (_, { } target, _, _, _, _) => (ChatRequestKind.Leave, target, default),
+            (_, _, { } target, _, _, _) => (ChatRequestKind.Who, target, default),
+            (_, _, _, { } target, _, { } text) => (ChatRequestKind.Room, target, text),
+            (_, _, _, _, { } target, { } text) => (ChatRequestKind.Direct, target, text),
+            _ => null,
+        };
+        if (found is not { } chosen)
+        {
+            return Expected;
+        }
+        request = new ChatRequest(chosen.Kind, parsed[chosen.Target], parsed[chosen.Message]);
+        return null;
     }
 }

@@ -64,6 +64,7 @@ internal static class CastdHost
         var app = builder.Build();
         // Built eagerly so its observable instruments exist before the first scrape.
         app.Services.GetRequiredService<CastdMetrics>();
+        BatchingUpgradeFeature.Use(app);
         app.UseWebSockets();
         app.MapCastdHttp();
         if (options.MetricsEnabled)

@@ -16,9 +16,17 @@ internal sealed class ChatClient : IAsyncDisposable
 
     public WebSocketCloseStatus? CloseStatus => _socket.CloseStatus;
 
-    public static async Task<ChatClient> ConnectAsync(int httpPort, string user, string path = "/chat")
+    public WebSocketState State => _socket.State;
+
+    /// <param name="keepAlive">When set, the client pings this often and aborts if a pong is 2 s late.</param>
+    public static async Task<ChatClient> ConnectAsync(int httpPort, string user, string path = "/chat", TimeSpan? keepAlive = null)
     {
         var client = new ChatClient();
+        if (keepAlive is { } interval)
+        {
+            client._socket.Options.KeepAliveInterval = interval;
+            client._socket.Options.KeepAliveTimeout = TimeSpan.FromSeconds(2);
+        }
         await client._socket.ConnectAsync(new Uri($"ws://127.0.0.1:{httpPort}{path}?user={user}"), CancellationToken.None);
         return client;
     }

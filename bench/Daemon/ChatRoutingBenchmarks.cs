@@ -1,0 +1,131 @@
+using System.Net.WebSockets;
+using BenchmarkDotNet.Attributes;
+using Castd.Daemon.Chat;
+using Castd.Daemon.Hosting;
+using Castd.Protocol.Buffers;
+using Castd.Storage;
+
+namespace Castd.Bench.Daemon;
+
+/// <summary>
+/// A chat message from the moment castd has read it to the moment its frames are written to the connections: parse,
+/// route, encode once, queue, and each receiving connection's send loop framing it through ASP.NET Core's WebSocket
+/// and the batching stream (the socket itself is a counting sink). One operation is one client message; the
+/// benchmark waits until every frame it caused was written, so the send loops' work and allocations are counted too.
+/// </summary>
+[MemoryDiagnoser]
+public class ChatRoutingBenchmarks
+{
+    /// <summary>Messages per invocation: their frames fit every connection's queue (256) without a cut.</summary>
+    private const int Messages = 64;
+
+    private const int RoomMembers = 10;
+
+    private static readonly byte[] DirectMessage = """{"recipient":"gordon","message":"goal! what a finish \u00e9"}"""u8.ToArray();
+    private static readonly byte[] RoomMessage = """{"room":"zato01","message":"goal! what a finish \u00e9"}"""u8.ToArray();
+
+    private readonly List<(ChatConnection Connection, DiscardingTransport Transport, Task Running)> _connections = [];
+    private string _storeDirectory = null!;
+    private RocksDbStateStore _store = null!;
+    private ChatHub _hub = null!;
+    private ChatConnection _coop = null!;
+    private long _directBytes;
+    private long _roomBytes;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _storeDirectory = Directory.CreateTempSubdirectory("castd-bench-chat-").FullName;
+        _store = RocksDbStateStore.Open(_storeDirectory);
+        var options = CastdOptions.FromEnvironment(name => name == Settings.ChatOpen.Name ? "true" : null);
+        _hub = new ChatHub(options, _store, new ChatFrames(new PacketBufferPool(), TimeProvider.System), new ChatCounters());
+        _coop = Connect("coop");
+        Connect("gordon");
+        for (var i = 0; i < RoomMembers - 1; i++)
+        {
+            Connect($"fan{i}");
+        }
+        foreach (var (connection, _, _) in _connections)
+        {
+            _hub.OnMessage(connection, """{"join":"zato01"}"""u8.ToArray());
+        }
+        WaitForWrites(Written() + 1);
+        Thread.Sleep(100);
+        _directBytes = BytesOf(DirectMessage);
+        _roomBytes = BytesOf(RoomMessage);
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        foreach (var (connection, transport, running) in _connections)
+        {
+            connection.Abort();
+            transport.Dispose();
+            running.Wait();
+        }
+        _store.Dispose();
+        Directory.Delete(_storeDirectory, recursive: true);
+    }
+
+    /// <summary>coop → gordon: the message frame to gordon and the ack to coop.</summary>
+    [Benchmark(OperationsPerInvoke = Messages)]
+    public void Direct() => Send(DirectMessage, _directBytes);
+
+    /// <summary>coop → a room of ten: one encoding, ten queued references, and the ack.</summary>
+    [Benchmark(OperationsPerInvoke = Messages)]
+    public void Room() => Send(RoomMessage, _roomBytes);
+
+    private void Send(byte[] message, long bytesPerMessage)
+    {
+        var target = Written() + (Messages * bytesPerMessage);
+        for (var i = 0; i < Messages; i++)
+        {
+            _hub.OnMessage(_coop, message);
+        }
+        WaitForWrites(target);
+    }
+
+    /// <summary>What one message makes castd write, all connections together (frames differ only in content).</summary>
+    private long BytesOf(byte[] message)
+    {
+        var before = Written();
+        _hub.OnMessage(_coop, message);
+        Thread.Sleep(100);
+        return Written() - before;
+    }
+
+    private ChatConnection Connect(string handle)
+    {
+        var transport = new DiscardingTransport();
+        var batching = new BatchingUpgradeStream(transport);
+        var socket = WebSocket.CreateFromStream(batching, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = Timeout.InfiniteTimeSpan });
+        var connection = new ChatConnection(socket, batching, handle, maxMessageBytes: 4096);
+        if (_hub.TryConnect(connection) is { } refused)
+        {
+            throw new InvalidOperationException(refused);
+        }
+        _connections.Add((connection, transport, Task.Run(() => connection.RunAsync(_hub.OnMessage, _hub.OnError, CancellationToken.None))));
+        return connection;
+    }
+
+    /// <summary>A plain loop: a LINQ sum would allocate inside the measured operation.</summary>
+    private long Written()
+    {
+        long total = 0;
+        for (var i = 0; i < _connections.Count; i++)
+        {
+            total += _connections[i].Transport.Written;
+        }
+        return total;
+    }
+
+    private void WaitForWrites(long target)
+    {
+        var spin = new SpinWait();
+        while (Written() < target)
+        {
+            spin.SpinOnce();
+        }
+    }
+}
