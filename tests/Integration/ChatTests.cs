@@ -175,6 +175,30 @@ public sealed class ChatTests
     }
 
     [Fact]
+    public async Task AViewersChat_JoinsTheRoomOfTheChannelItWatches_WhicheverComesFirst()
+    {
+        await using var rig = await CastdRig.StartAsync(["coop", "gordon"]);
+        var port = rig.Castd.HttpPort;
+        // coop watches first, then opens the chat; gordon chats first, then starts watching.
+        await using var coopViewer = await TestViewer.ConnectAsync(rig.Castd.StreamPort, "coop zato01\n");
+        await Eventually.TrueAsync(async () => (await rig.Castd.Http.GetStringAsync("/sessions/coop")).Contains("ACTIVE", StringComparison.Ordinal));
+        await using var coop = await ChatClient.ConnectAsync(port, "coop");
+        Assert.Equal("joined zato01", Field(await coop.ReceiveAsync(), "ok"));
+        await using var gordon = await ChatClient.ConnectAsync(port, "gordon");
+        await using var gordonViewer = await TestViewer.ConnectAsync(rig.Castd.StreamPort, "gordon zato01\n");
+        Assert.Equal("joined zato01", Field(await gordon.ReceiveAsync(), "ok"));
+
+        await gordon.SendAsync("""{"room":"zato01","message":"who else is watching?"}""");
+
+        Assert.Equal("who else is watching?", Field(await coop.ReceiveAsync(), "message"));
+        await using var second = await TestViewer.ConnectAsync(rig.Castd.StreamPort, "gordon zato01\n");
+        await gordon.SendAsync("""{"recipient":"coop","message":"only one join"}""");
+        Assert.Equal("who else is watching?", Field(await gordon.ReceiveAsync(), "message"));
+        Assert.Equal("message sent with success", Field(await gordon.ReceiveAsync(), "ok"));
+        Assert.Equal("message sent with success", Field(await gordon.ReceiveAsync(), "ok"));
+    }
+
+    [Fact]
     public async Task EscapedStrings_AreUnescapedForRouting_AndDeliveredAsTheText()
     {
         await using var rig = await CastdRig.StartAsync(["coop", "gordon"]);

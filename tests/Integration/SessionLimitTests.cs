@@ -81,7 +81,7 @@ public sealed class SessionLimitTests : IAsyncLifetime
         }
 
         await first.DisposeAsync();
-        await WaitUntilAsync(async () => (await ActiveAsync("bob")) == 2);
+        await Eventually.TrueAsync(async () => (await ActiveAsync("bob")) == 2);
         Assert.Equal("ACTIVE", await PutAsync("bob", "laptop"));
     }
 
@@ -155,14 +155,4 @@ public sealed class SessionLimitTests : IAsyncLifetime
     private static async Task<int> ActiveAsync(CastdProcess castd, string account) =>
         (await castd.Http.GetFromJsonAsync<JsonElement>($"/sessions/{account}")).GetProperty("sessions")
             .EnumerateArray().Count(s => s.GetProperty("status").GetString() == "ACTIVE");
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition never met");
-            await Task.Delay(50);
-        }
-    }
 }

@@ -5,6 +5,7 @@ using Castd.Daemon.Hosting;
 using Castd.Protocol;
 using Castd.Protocol.Buffers;
 using Castd.Storage;
+using Castd.Storage.Sessions;
 
 namespace Castd.Daemon.Chat;
 
@@ -19,17 +20,21 @@ internal sealed class ChatHub
     private readonly IStateStore _store;
     private readonly ChatFrames _frames;
     private readonly ChatCounters _counters;
+    private readonly ISessionStore _sessions;
     private readonly ConcurrentDictionary<string, Members> _users = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Members>.AlternateLookup<ReadOnlySpan<char>> _usersBySpan;
     private readonly ConcurrentDictionary<ChannelId, Members> _rooms = new();
 
-    public ChatHub(CastdOptions options, IStateStore store, ChatFrames frames, ChatCounters counters)
+    public ChatHub(CastdOptions options, IStateStore store, ISessionStore sessions, ChatFrames frames, ChatCounters counters)
     {
-        (_options, _store, _frames, _counters) = (options, store, frames, counters);
+        (_options, _store, _sessions, _frames, _counters) = (options, store, sessions, frames, counters);
         _usersBySpan = _users.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
-    /// <summary>Admits a connection, or says why not (unregistered handle, too many connections).</summary>
+    /// <summary>
+    /// Admits a connection, or says why not (unregistered handle, too many connections). An admitted connection joins
+    /// the rooms of the channels its user is watching (SPEC §6).
+    /// </summary>
     public string? TryConnect(ChatConnection connection)
     {
         if (!_options.ChatOpen && !_store.IsRegistered(connection.Handle))
@@ -41,7 +46,26 @@ internal sealed class ChatHub
             return $"at most {_options.ChatMaxConnectionsPerUser} chat connections per user";
         }
         _counters.Connected();
+        foreach (var session in _sessions.List(connection.Handle))
+        {
+            if (session is { Kind: SessionKind.Stream, Status: SessionStatus.Active } && ChannelId.TryParse(session.Key, out var channel))
+            {
+                JoinWatchedRoom(connection, channel);
+            }
+        }
         return null;
+    }
+
+    /// <summary>A viewer started watching <paramref name="channel"/>: every chat connection of theirs joins its room.</summary>
+    public void ViewerStarted(string handle, ChannelId channel)
+    {
+        if (_users.TryGetValue(handle, out var user))
+        {
+            foreach (var connection in user.Current)
+            {
+                JoinWatchedRoom(connection, channel);
+            }
+        }
     }
 
     public void Disconnect(ChatConnection connection)
@@ -125,12 +149,28 @@ internal sealed class ChatHub
 
     private string? Join(ChatConnection connection, ChannelId room)
     {
-        if (connection.Join(room))
-        {
-            Add(_rooms, room, connection, int.MaxValue);
-        }
+        Enter(connection, room);
         Answer(connection, _frames.Ok($"joined {room}"));
         return null;
+    }
+
+    /// <summary>Joins without being asked, so the client hears of it only when it was not in the room yet.</summary>
+    private void JoinWatchedRoom(ChatConnection connection, ChannelId room)
+    {
+        if (Enter(connection, room))
+        {
+            Answer(connection, _frames.Ok($"joined {room}"));
+        }
+    }
+
+    private bool Enter(ChatConnection connection, ChannelId room)
+    {
+        if (!connection.Join(room))
+        {
+            return false;
+        }
+        Add(_rooms, room, connection, int.MaxValue);
+        return true;
     }
 
     private string? Leave(ChatConnection connection, ChannelId room)

@@ -1,4 +1,5 @@
 using Castd.Daemon.Channels;
+using Castd.Daemon.Chat;
 using Castd.Daemon.Diagnostics;
 using Castd.Daemon.Hosting;
 using Castd.Daemon.Usage;
@@ -15,6 +16,7 @@ internal sealed class ViewerServices(
     IStateStore store,
     ISessionStore sessions,
     ViewerCounters counters,
+    ChatHub chat,
     DeliveryCounters delivery,
     CastdMetrics metrics,
     TimeProvider time,
@@ -26,6 +28,7 @@ internal sealed class ViewerServices(
     public IStateStore Store { get; } = store;
     public ISessionStore Sessions { get; } = sessions;
     public ViewerCounters Counters { get; } = counters;
+    public ChatHub Chat { get; } = chat;
     public DeliveryCounters Delivery { get; } = delivery;
     public CastdMetrics Metrics { get; } = metrics;
     public TimeProvider Time { get; } = time;

@@ -63,6 +63,7 @@ internal sealed class ViewerSession(
         var channel = services.Channels.GetOrCreate(request.Channel);
         var viewer = services.Viewers.Join(request.UserId, channel);
         channel.Subscribe(outbox);
+        services.Chat.ViewerStarted(request.UserId, channel.Id);
         Log.ViewerJoined(services.Logger, request.UserId, channel.Name, request.Framed ? "framed" : "raw", remote);
 
         var reason = DisconnectReason.Closed;
