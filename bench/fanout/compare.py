@@ -10,71 +10,50 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from castd_run import CASTLOAD, ROOT, Castd, log  # noqa: E402
 
 SMOKE = "--smoke" in sys.argv
 RUNS = 1 if SMOKE else 3
 SECONDS = 1 if SMOKE else 4
 WARMUP = "500ms" if SMOKE else "1s"
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-CASTLOAD = ["dotnet", os.path.join(ROOT, "src/Castload/bin/Release/net10.0/castload.dll")]
-CASTD = ["dotnet", os.path.join(ROOT, "src/Daemon/bin/Release/net10.0/castd.dll")]
 PORTS = {"castd": 19111, "redis": 16379, "nats": 14222}
 CASTD_HTTP, SOURCE_PORT, IPERF_PORT = 18080, 19110, 15201
 PEERS = ["redis", "nats"]
 TARGETS = ["castd", *PEERS]
 
 
-def log(message):
-    print(message, file=sys.stderr, flush=True)
-
-
 class Servers:
     """castd, redis-server, nats-server and an iperf3 server on loopback; all stopped on exit."""
 
     def __enter__(self):
-        self.data = tempfile.mkdtemp(prefix="castd-bench-")
-        env = dict(os.environ, SERVER_HOST="127.0.0.1", SERVER_PORT=str(CASTD_HTTP), STREAM_HOST="127.0.0.1",
-                   STREAM_PORT=str(PORTS["castd"]), CHANNEL_SOURCE_HOST="127.0.0.1",
-                   CHANNEL_SOURCE_PORT=str(SOURCE_PORT), CASTD_SOURCE_RECONNECT_MAX_MS="100",
-                   # Every viewer watches as the one user "bench": lift the per-account stream limit (SPEC §5).
-                   CASTD_MAX_STREAMS_PER_USER="1000000", CASTD_DATA_DIR=os.path.join(self.data, "castd"))
+        # Every viewer watches as the one user "bench": lift the per-account stream limit (SPEC §5).
+        self.castd = Castd(CASTD_HTTP, PORTS["castd"], SOURCE_PORT, CASTD_MAX_STREAMS_PER_USER=1000000).__enter__()
         quiet = dict(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.castd = subprocess.Popen(CASTD, env=env, **quiet)
         self.others = [
             subprocess.Popen(["redis-server", "--port", str(PORTS["redis"]), "--bind", "127.0.0.1",
                               "--save", "", "--appendonly", "no"], **quiet),
             subprocess.Popen(["nats-server", "-a", "127.0.0.1", "-p", str(PORTS["nats"])], **quiet),
             subprocess.Popen(["iperf3", "-s", "-B", "127.0.0.1", "-p", str(IPERF_PORT)], **quiet),
         ]
-        deadline = time.time() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{CASTD_HTTP}/healthz", timeout=1).read()
-                break
-            except OSError:
-                if time.time() > deadline or self.castd.poll() is not None:
-                    raise RuntimeError("castd did not come up")
-                time.sleep(0.1)
-        urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{CASTD_HTTP}/register", data=b"bench")).read()
+        self.castd.register("bench")
         return self
 
     def castd_rss_kib(self):
-        with open(f"/proc/{self.castd.pid}/status") as status:
-            return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+        return self.castd.rss_kib()
 
     def __exit__(self, *_):
-        for process in [self.castd, *self.others]:
+        for process in self.others:
             process.terminate()
-        for process in [self.castd, *self.others]:
+        self.castd.__exit__()
+        for process in self.others:
             try:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
-        subprocess.run(["rm", "-rf", self.data])
 
 
 def fanout(target, subscribers, payload, rate=0, seconds=SECONDS, watch=None):

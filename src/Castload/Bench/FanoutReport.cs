@@ -40,10 +40,7 @@ internal static class FanoutReport
             json.WriteNumber("publishedPerSecond", result.PublishedPerSecond);
             json.WriteNumber("deliveredMessagesPerSecond", result.DeliveredMessagesPerSecond);
             json.WriteNumber("deliveredBytesPerSecond", result.DeliveredBytesPerSecond);
-            WriteOptional(json, "latencyP50Ms", result.Latency.P50Ms);
-            WriteOptional(json, "latencyP99Ms", result.Latency.P99Ms);
-            WriteOptional(json, "latencyP999Ms", result.Latency.P999Ms);
-            WriteOptional(json, "latencyMaxMs", result.Latency.MaxMs);
+            result.Latency.WriteTo(json);
             json.WriteNumber("disconnected", result.Disconnected);
             json.WriteNumber("behind", result.Behind);
             json.WriteString("connectFailure", result.ConnectFailure);
@@ -52,17 +49,5 @@ internal static class FanoutReport
             json.WriteEndObject();
         }
         return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
-    }
-
-    private static void WriteOptional(Utf8JsonWriter json, string name, double? value)
-    {
-        if (value is { } number)
-        {
-            json.WriteNumber(name, number);
-        }
-        else
-        {
-            json.WriteNull(name);
-        }
     }
 }

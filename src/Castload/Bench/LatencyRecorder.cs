@@ -45,4 +45,25 @@ internal sealed class LatencyRecorder
 internal readonly record struct LatencySummary(double? P50Ms, double? P99Ms, double? P999Ms, double? MaxMs)
 {
     public static string Format(double? ms) => ms?.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture) ?? "n/a";
+
+    /// <summary>The percentiles as <c>latencyP50Ms</c>… properties, null when nothing was recorded.</summary>
+    public void WriteTo(System.Text.Json.Utf8JsonWriter json)
+    {
+        Write("latencyP50Ms", P50Ms);
+        Write("latencyP99Ms", P99Ms);
+        Write("latencyP999Ms", P999Ms);
+        Write("latencyMaxMs", MaxMs);
+
+        void Write(string name, double? value)
+        {
+            if (value is { } number)
+            {
+                json.WriteNumber(name, number);
+            }
+            else
+            {
+                json.WriteNull(name);
+            }
+        }
+    }
 }

@@ -21,17 +21,19 @@ internal static class ChatCommand
         var firstUser = new Option<int>("--first-user") { Description = "number of the first user (users are chat0, chat1, …): lets several processes share one population" };
         var population = new Option<int>("--population") { Description = "recipients are drawn from chat0..chat<population-1> [default: first-user + user-count]" };
         var rate = new Option<double>("--rate") { Description = "direct messages per second per user; 0 = as fast as acks return" };
+        var json = new Option<bool>("--json") { Description = "print one JSON line instead of the text report" };
         var duration = new Option<TimeSpan>("--duration") { Description = "measured time after everyone connected", CustomParser = Durations.Parse, DefaultValueFactory = _ => TimeSpan.FromSeconds(10) };
         var command = new Command("chat", "Load-test castd's chat like gochat's load test: N users sending direct messages to each other.")
         {
-            server, userCount, firstUser, population, rate, duration,
+            server, userCount, firstUser, population, rate, duration, json,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
             var count = int.Max(1, result.GetValue(userCount));
             var first = int.Max(0, result.GetValue(firstUser));
             var options = new ChatOptions(result.GetValue(server)!, count, first,
-                result.GetValue(population) is > 0 and var p ? p : first + count, result.GetValue(rate), result.GetValue(duration));
+                result.GetValue(population) is > 0 and var p ? p : first + count, result.GetValue(rate), result.GetValue(duration),
+                result.GetValue(json));
             return await RunAsync(options, cancellationToken);
         });
         return command;
@@ -58,18 +60,14 @@ internal static class ChatCommand
         latencies.Start();
         await Task.Delay(options.Duration, cancellationToken);
         latencies.Stop();
-        var seconds = clock.Elapsed.TotalSeconds;
+        clock.Stop();
         var (messages, acks) = (users.Sum(u => u.Messages) - messages0, users.Sum(u => u.Acks) - acks0);
         await stop.CancelAsync();
         await Task.WhenAll(running);
 
-        var latency = latencies.Summarize();
         var failed = users.Where(u => u.Failure is not null).ToList();
-        var inv = CultureInfo.InvariantCulture;
-        Console.WriteLine(string.Create(inv, $"users:       {users.Count} (population {options.Population}), {(options.Rate > 0 ? $"{options.Rate} msg/s each" : "max rate")}, {seconds:0.0} s measured"));
-        Console.WriteLine(string.Create(inv, $"frames/s:    {(messages + acks) / seconds:#,0} (messages {messages / seconds:#,0}, acks {acks / seconds:#,0})"));
-        Console.WriteLine(string.Create(inv, $"latency ms:  p50 {LatencySummary.Format(latency.P50Ms)}  p99 {LatencySummary.Format(latency.P99Ms)}  max {LatencySummary.Format(latency.MaxMs)}"));
-        Console.WriteLine(string.Create(inv, $"errors:      {users.Sum(u => u.Errors)} answered, {failed.Count} users cut{(failed.Count > 0 ? $" (e.g. {failed[0].Failure})" : "")}"));
+        ChatReport.Print(Console.Out, new ChatResult(options, users.Count, clock.Elapsed.TotalSeconds, messages, acks,
+            users.Sum(u => u.Errors), failed.Count, failed.FirstOrDefault()?.Failure, latencies.Summarize()));
         return failed.Count == 0 ? 0 : 1;
     }
 }

@@ -1,0 +1,62 @@
+"""What the benchmark scripts share: where the Release builds are, and a castd process on loopback ports."""
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CASTLOAD = ["dotnet", os.path.join(ROOT, "src/Castload/bin/Release/net10.0/castload.dll")]
+CASTD = ["dotnet", os.path.join(ROOT, "src/Daemon/bin/Release/net10.0/castd.dll")]
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+class Castd:
+    """A castd with its own data directory, listening on loopback; up (healthz answers) on enter, stopped on exit."""
+
+    def __init__(self, http_port, stream_port, source_port, **settings):
+        self.http_port = http_port
+        self.data = tempfile.mkdtemp(prefix="castd-bench-")
+        self.env = dict(os.environ, SERVER_HOST="127.0.0.1", SERVER_PORT=str(http_port), STREAM_HOST="127.0.0.1",
+                        STREAM_PORT=str(stream_port), CHANNEL_SOURCE_HOST="127.0.0.1",
+                        CHANNEL_SOURCE_PORT=str(source_port), CASTD_SOURCE_RECONNECT_MAX_MS="100",
+                        CASTD_DATA_DIR=os.path.join(self.data, "castd"),
+                        **{name: str(value) for name, value in settings.items()})
+
+    def __enter__(self):
+        self.process = subprocess.Popen(CASTD, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{self.http_port}/healthz", timeout=1).read()
+                return self
+            except OSError:
+                if time.time() > deadline or self.process.poll() is not None:
+                    raise RuntimeError("castd did not come up")
+                time.sleep(0.1)
+
+    def register(self, user):
+        urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{self.http_port}/register",
+                                                      data=user.encode())).read()
+
+    def rss_kib(self):
+        with open(f"/proc/{self.process.pid}/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+
+    def cpu_seconds(self):
+        """User + system CPU time castd has used so far."""
+        with open(f"/proc/{self.process.pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def __exit__(self, *_):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        subprocess.run(["rm", "-rf", self.data])
