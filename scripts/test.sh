@@ -26,3 +26,5 @@ CASTD_BUILD_LOCK= ./scripts/check-allocations.sh
 # The fan-out comparison in smoke mode (a few seconds per target), so the harness cannot rot: fails if castd,
 # Redis, NATS or the ceiling writer delivered nothing. Installs redis-server, nats-server and iperf3 if missing.
 ./bench/fanout/run.sh --smoke >/dev/null
+# The chat benchmark in smoke mode: fails if a chat user was cut or nothing was delivered.
+./bench/chat/run.sh --smoke >/dev/null

@@ -22,7 +22,7 @@ from castd_run import CASTLOAD, ROOT, Castd, log  # noqa: E402
 SMOKE = "--smoke" in sys.argv
 RUNS = 1 if SMOKE else 3
 SECONDS = 2 if SMOKE else 10
-USER_COUNTS = [200] if SMOKE else [1000, 3000, 6000, 10000, 15000]
+USER_COUNTS = [200] if SMOKE else [1000, 2000, 3000, 4500, 6000, 15000]
 RATE = 9
 HTTP, STREAM, SOURCE = 18090, 19121, 19120
 GOCHAT_ONE_USER = 40_000
