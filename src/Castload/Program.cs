@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Castd.Castload.Bench;
 using Castd.Castload.Chat;
+using Castd.Castload.Fans;
+using Castd.Castload.Report;
 using Castd.Castload.Sessions;
 using Castd.Castload.Source;
 using Castd.Castload.View;
@@ -12,5 +14,7 @@ var root = new RootCommand("castload — castd's companion: channel-source simul
     SessionsCommand.Create(),
     BenchCommand.Create(),
     ChatCommand.Create(),
+    FansCommand.Create(),
+    ReportCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

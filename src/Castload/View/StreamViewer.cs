@@ -1,20 +1,26 @@
 using System.Buffers;
 using System.Diagnostics;
-using System.Globalization;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Text;
+using Castd.Castload.Bench;
 using Castd.Castload.Common;
 using Castd.Protocol.Viewers;
 
 namespace Castd.Castload.View;
 
 /// <summary>One viewer connection (SPEC §3): sends the request line, then counts, checks and optionally saves what arrives.</summary>
-/// <param name="index">This viewer's number in a crowd; replaces <c>{i}</c> in the user id.</param>
-internal sealed class StreamViewer(ViewOptions options, int index, Stream? output)
+/// <param name="output">Where to save the stream, or null.</param>
+/// <param name="latencies">Where stamped packets' latencies go while it records, or null.</param>
+internal sealed class StreamViewer(ViewerRequest request, Stream? output = null, LatencyRecorder? latencies = null)
 {
-    /// <summary>Latency samples kept per viewer: enough for percentiles, bounded for long runs.</summary>
-    private const int MaxLatencySamples = 200_000;
+    /// <summary>The most one read takes from the socket.</summary>
+    private const int ReadBufferBytes = 64 * 1024;
+
+    /// <summary>A throttled viewer reads a tenth of a second's worth at a time (at least 4 KiB), so its rate stays smooth.</summary>
+    private const int MinThrottledReadBytes = 4096;
+
+    private ulong? _lastSequence;
 
     public ViewerResult Result { get; } = new();
 
@@ -22,11 +28,13 @@ internal sealed class StreamViewer(ViewOptions options, int index, Stream? outpu
     {
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         var started = Stopwatch.GetTimestamp();
-        await socket.ConnectAsync(options.Host, options.Port, cancellationToken);
-        var request = $"{options.User.Replace("{i}", index.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)} {options.Channel}{(options.Framed ? " framed" : "")}\n";
-        await socket.SendAsync(Encoding.ASCII.GetBytes(request), cancellationToken);
+        await socket.ConnectAsync(request.Host, request.Port, cancellationToken);
+        await socket.SendAsync(Encoding.ASCII.GetBytes(request.RequestLine), cancellationToken);
         await using var stream = new NetworkStream(socket, ownsSocket: false);
-        var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024));
+        var readBytes = request.ReadBytesPerSecond > 0
+            ? (int)long.Clamp(request.ReadBytesPerSecond / 10, MinThrottledReadBytes, ReadBufferBytes)
+            : ReadBufferBytes;
+        var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: readBytes, minimumReadSize: int.Min(readBytes, 1024)));
         var first = true;
         try
         {
@@ -47,7 +55,7 @@ internal sealed class StreamViewer(ViewOptions options, int index, Stream? outpu
                         return;
                     }
                 }
-                var consumed = options.Framed ? ConsumeFramed(buffer) : ConsumeRaw(buffer);
+                var consumed = request.Framed ? ConsumeFramed(buffer) : ConsumeRaw(buffer);
                 if (output is not null)
                 {
                     WriteOutput(buffer.Slice(0, consumed));
@@ -62,6 +70,7 @@ internal sealed class StreamViewer(ViewOptions options, int index, Stream? outpu
                     Result.ClosedByServer = Result.Refusal is null;
                     return;
                 }
+                await ThrottleAsync(started, cancellationToken);
             }
         }
         catch (OperationCanceledException)
@@ -73,13 +82,25 @@ internal sealed class StreamViewer(ViewOptions options, int index, Stream? outpu
         }
     }
 
-    private SequencePosition ConsumeRaw(ReadOnlySequence<byte> buffer)
+    /// <summary>Waits until the bytes read so far fit the read rate; the socket's buffers fill meanwhile, as on a slow link.</summary>
+    private async ValueTask ThrottleAsync(long started, CancellationToken cancellationToken)
     {
-        Result.Bytes += buffer.Length;
-        return buffer.End;
+        if (request.ReadBytesPerSecond <= 0)
+        {
+            return;
+        }
+        var due = TimeSpan.FromSeconds((double)Result.Bytes / request.ReadBytesPerSecond) - Stopwatch.GetElapsedTime(started);
+        if (due > TimeSpan.Zero)
+        {
+            await Task.Delay(due, cancellationToken);
+        }
     }
 
-    private ulong? _lastSequence;
+    private SequencePosition ConsumeRaw(ReadOnlySequence<byte> buffer)
+    {
+        Result.AddBytes(buffer.Length);
+        return buffer.End;
+    }
 
     private SequencePosition ConsumeFramed(ReadOnlySequence<byte> buffer)
     {
@@ -102,8 +123,7 @@ internal sealed class StreamViewer(ViewOptions options, int index, Stream? outpu
 
     private void Check(ulong sequence, ReadOnlySequence<byte> payload)
     {
-        Result.Packets++;
-        Result.Bytes += payload.Length;
+        Result.AddPacket(payload.Length);
         if (_lastSequence is { } last)
         {
             if (sequence <= last)
@@ -121,16 +141,21 @@ internal sealed class StreamViewer(ViewOptions options, int index, Stream? outpu
         {
             Result.Corrupt++;
         }
-        else if (PayloadStamp.TryRead(bytes, out _, out var sentMicros) && Result.LatenciesMicros.Count < MaxLatencySamples)
+        else if (PayloadStamp.TryRead(bytes, out _, out var sentMicros))
         {
-            Result.LatenciesMicros.Add(PayloadStamp.NowMicros() - sentMicros);
+            var micros = PayloadStamp.NowMicros() - sentMicros;
+            Result.AddLatency(micros);
+            if (latencies?.IsRecording == true)
+            {
+                latencies.Record(micros);
+            }
         }
     }
 
     /// <summary>Raw mode saves the bytes as they came; framed mode saves payloads only, so both give a playable file.</summary>
     private void WriteOutput(ReadOnlySequence<byte> consumed)
     {
-        if (!options.Framed)
+        if (!request.Framed)
         {
             foreach (var segment in consumed)
             {

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Globalization;
+using Castd.Castload.Bench;
 using Castd.Castload.Common;
 
 namespace Castd.Castload.View;
@@ -9,7 +11,7 @@ internal static class ViewCommand
 {
     public static Command Create()
     {
-        var stream = new Option<string>("--stream") { Description = "castd stream endpoint host:port", DefaultValueFactory = _ => "127.0.0.1:9111" };
+        var stream = new Option<(string Host, int Port)>("--stream") { Description = "castd stream endpoint host:port [default: 127.0.0.1:9111]", CustomParser = Endpoints.Parse, DefaultValueFactory = _ => ("127.0.0.1", 9111) };
         var user = new Option<string>("--user") { Description = "registered user id; {i} is replaced by the viewer's number (0..count-1)", Required = true };
         var channel = new Option<string>("--channel") { Description = "channel id (6 characters)", Required = true };
         var framed = new Option<bool>("--framed") { Description = "ask for framed mode: checks order, gaps, content and latency" };
@@ -25,10 +27,8 @@ internal static class ViewCommand
         };
         command.SetAction(async (result, cancellationToken) =>
         {
-            var endpoint = result.GetValue(stream)!;
-            var colon = endpoint.LastIndexOf(':');
-            var options = new ViewOptions(
-                endpoint[..colon], int.Parse(endpoint[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture),
+            var (host, port) = result.GetValue(stream);
+            var options = new ViewOptions(host, port,
                 result.GetValue(user)!, result.GetValue(channel)!, result.GetValue(framed),
                 int.Max(1, result.GetValue(count)), result.GetValue(output), result.GetValue(duration), result.GetValue(ramp));
             return await RunAsync(options, cancellationToken);
@@ -44,7 +44,13 @@ internal static class ViewCommand
             stop.CancelAfter(options.Duration);
         }
         await using var file = options.Output is null ? null : File.Create(options.Output);
-        var viewers = Enumerable.Range(0, options.Count).Select(i => new StreamViewer(options, i, file)).ToList();
+        var latencies = new LatencyRecorder();
+        var viewers = Enumerable.Range(0, options.Count)
+            .Select(i => new StreamViewer(new ViewerRequest(options.Host, options.Port,
+                options.User.Replace("{i}", i.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal), options.Channel, options.Framed),
+                file, latencies))
+            .ToList();
+        latencies.Start();
         var clock = Stopwatch.StartNew();
         var running = new List<Task>(viewers.Count);
         foreach (var viewer in viewers)
@@ -56,7 +62,8 @@ internal static class ViewCommand
             }
         }
         await Task.WhenAll(running);
+        latencies.Stop();
         var seconds = clock.Elapsed.TotalSeconds;
-        return ViewReport.Print(Console.Out, options, viewers.Select(v => v.Result).ToList(), seconds);
+        return ViewReport.Print(Console.Out, options, viewers.Select(v => v.Result).ToList(), latencies.Summarize(), seconds);
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Castd.Castload.Bench;
 
 namespace Castd.Castload.View;
 
@@ -6,7 +7,7 @@ namespace Castd.Castload.View;
 internal static class ViewReport
 {
     /// <returns>The process exit code: 0 streamed, 3 refused, 4 framed checks failed.</returns>
-    public static int Print(TextWriter output, ViewOptions options, IReadOnlyList<ViewerResult> results, double seconds)
+    public static int Print(TextWriter output, ViewOptions options, IReadOnlyList<ViewerResult> results, LatencySummary latency, double seconds)
     {
         var refused = results.Where(r => r.Refusal is not null).ToList();
         foreach (var refusal in refused.Select(r => r.Refusal).Distinct())
@@ -28,11 +29,9 @@ internal static class ViewReport
             var packets = results.Sum(r => r.Packets);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"packets: {packets} ({packets / seconds:0} packets/s)"));
             output.WriteLine($"gaps: {results.Sum(r => r.Gaps)}, out-of-order: {results.Sum(r => r.OutOfOrder)}, corrupt: {results.Sum(r => r.Corrupt)}");
-            var latencies = results.SelectMany(r => r.LatenciesMicros).Order().ToList();
-            if (latencies.Count > 0)
+            if (latency.P50Ms is not null)
             {
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"latency ms: p50 {Percentile(latencies, 0.50)} p99 {Percentile(latencies, 0.99)} p99.9 {Percentile(latencies, 0.999)} max {latencies[^1] / 1000.0:0.00}"));
+                output.WriteLine($"latency ms: p50 {LatencySummary.Format(latency.P50Ms)} p99 {LatencySummary.Format(latency.P99Ms)} p99.9 {LatencySummary.Format(latency.P999Ms)} max {LatencySummary.Format(latency.MaxMs)}");
             }
             if (results.Any(r => r.OutOfOrder > 0 || r.Corrupt > 0))
             {
@@ -41,7 +40,4 @@ internal static class ViewReport
         }
         return refused.Count > 0 ? 3 : 0;
     }
-
-    private static string Percentile(List<long> sorted, double p) =>
-        (sorted[int.Min(sorted.Count - 1, (int)(p * sorted.Count))] / 1000.0).ToString("0.00", CultureInfo.InvariantCulture);
 }

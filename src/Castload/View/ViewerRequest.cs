@@ -1,0 +1,9 @@
+namespace Castd.Castload.View;
+
+/// <summary>What one viewer connection asks castd for (SPEC §3), and how fast it reads.</summary>
+/// <param name="User">The registered user id sent in the request line.</param>
+/// <param name="ReadBytesPerSecond">Reads no faster than this (a viewer on a slow link); 0 reads as fast as bytes come.</param>
+internal sealed record ViewerRequest(string Host, int Port, string User, string Channel, bool Framed, long ReadBytesPerSecond = 0)
+{
+    public string RequestLine => $"{User} {Channel}{(Framed ? " framed" : "")}\n";
+}
