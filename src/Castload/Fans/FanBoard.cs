@@ -4,7 +4,7 @@ namespace Castd.Castload.Fans;
 /// The live picture of a run, built from the same records the CSV gets (so it reads a remote node's lines the same
 /// way as local fans): fans connected against the target, bitrates, fans lagged, cuts by reason.
 /// </summary>
-internal sealed class FanBoard(int target, double lagSeconds)
+internal sealed class FanBoard(int target, double lagSeconds, TimeSpan interval)
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<long, FanState> _fans = [];
@@ -31,7 +31,7 @@ internal sealed class FanBoard(int target, double lagSeconds)
                     _startupsMs.Add(record.Number);
                     break;
                 case FanMetrics.KiloBytes when _fans.TryGetValue(record.Fan, out var fan):
-                    fan.AddKiloBytes(record.Seconds, record.Number);
+                    fan.AddKiloBytes(record.Seconds, record.Number, interval.TotalSeconds / 2);
                     break;
                 case FanMetrics.MediaSeconds when _fans.TryGetValue(record.Fan, out var fan):
                     fan.LagSeconds = record.Seconds - record.Number;
@@ -63,12 +63,15 @@ internal sealed class FanBoard(int target, double lagSeconds)
 
         public double LagSeconds { get; set; }
 
-        public void AddKiloBytes(double seconds, double kiloBytes)
+        /// <summary>A sample closer than <paramref name="minSeconds"/> to the last one (a fan's final sample just after
+        /// the sampler's) would measure a rate over a sliver of time: it waits for the next.</summary>
+        public void AddKiloBytes(double seconds, double kiloBytes, double minSeconds)
         {
-            if (seconds > _lastSeconds)
+            if (seconds - _lastSeconds < minSeconds)
             {
-                KilobitsPerSecond = (kiloBytes - _lastKiloBytes) * 8 / (seconds - _lastSeconds);
+                return;
             }
+            KilobitsPerSecond = (kiloBytes - _lastKiloBytes) * 8 / (seconds - _lastSeconds);
             (_lastSeconds, _lastKiloBytes) = (seconds, kiloBytes);
         }
     }

@@ -78,7 +78,7 @@ internal static class FansCommand
     private static async Task<int> RunAsync(FansOptions options, SshFanNodes? ssh, CancellationToken cancellationToken)
     {
         var records = Channel.CreateUnbounded<FanRecord>(new UnboundedChannelOptions { SingleReader = true });
-        var board = new FanBoard(options.Users, options.LagSeconds);
+        var board = new FanBoard(options.Users, options.LagSeconds, options.Interval);
         await using var csv = options.Output == "-" ? Console.Out : new StreamWriter(options.Output);
         var writing = WriteAsync(records.Reader, csv, board);
         using var displayStop = new CancellationTokenSource();

@@ -79,9 +79,10 @@ internal sealed class FanRun
     private List<Bucket> Fold()
     {
         var buckets = new SortedDictionary<int, Bucket>();
+        int Index(double runSeconds) => (int)Math.Floor(runSeconds / BucketSeconds);
         Bucket At(double runSeconds)
         {
-            var index = (int)Math.Floor(runSeconds / BucketSeconds);
+            var index = Index(runSeconds);
             if (!buckets.TryGetValue(index, out var bucket))
             {
                 buckets[index] = bucket = new Bucket(index * BucketSeconds);
@@ -90,13 +91,14 @@ internal sealed class FanRun
         }
         foreach (var fan in _fans.Values)
         {
-            // A fan's bitrate in a bucket: the kilobytes it received over the time its samples there cover.
+            // A fan's bitrate in a bucket: the kilobytes it received over the time its samples there cover. A pair of
+            // samples closer than half a bucket (a fan's final sample just after the sampler's) measures nothing.
             var perBucket = new Dictionary<Bucket, (double KiloBytes, double Seconds)>();
             for (var i = 1; i < fan.KiloBytes.Count; i++)
             {
                 var (t0, k0) = fan.KiloBytes[i - 1];
                 var (t1, k1) = fan.KiloBytes[i];
-                if (t1 > t0)
+                if (t1 - t0 >= BucketSeconds / 2)
                 {
                     var bucket = At(fan.Start + t1);
                     var (kiloBytes, seconds) = perBucket.GetValueOrDefault(bucket);
@@ -107,19 +109,26 @@ internal sealed class FanRun
             {
                 bucket.FanKilobitsPerSecond.Add(kiloBytes * 8 / seconds);
             }
-            foreach (var bucket in fan.KiloBytes.Select(k => At(fan.Start + k.Seconds)).Distinct())
+            // Connected: every bucket from the fan's first sample to its last (samples drift against bucket edges, so
+            // a bucket may hold none of a watching fan's). Lagged: the lag of its latest media sample by then.
+            if (fan.Media.Count > 0)
             {
-                bucket.Connected++;
-            }
-            var lastInBucket = new Dictionary<Bucket, double>();
-            foreach (var (seconds, media) in fan.Media)
-            {
-                lastInBucket[At(fan.Start + seconds)] = seconds - media;
-            }
-            foreach (var bucket in lastInBucket.Where(b => b.Value > LagSeconds).Select(b => b.Key))
-            {
-                bucket.Lagged++;
-                fan.EverLagged = true;
+                var (first, last) = (Index(fan.Start + fan.Media[0].Seconds), Index(fan.Start + fan.Media[^1].Seconds));
+                var sample = 0;
+                for (var index = first; index <= last; index++)
+                {
+                    while (sample + 1 < fan.Media.Count && Index(fan.Start + fan.Media[sample + 1].Seconds) <= index)
+                    {
+                        sample++;
+                    }
+                    var bucket = At(index * BucketSeconds);
+                    bucket.Connected++;
+                    if (fan.Media[sample].Seconds - fan.Media[sample].Value > LagSeconds)
+                    {
+                        bucket.Lagged++;
+                        fan.EverLagged = true;
+                    }
+                }
             }
             foreach (var (seconds, ms) in fan.LatencyMs)
             {

@@ -46,7 +46,10 @@ internal sealed class SvgLineChart(string id, string title, string xLabel, strin
             var y = yMax * i / 4;
             svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{Left}\" x2=\"{Width - Right}\" y1=\"{Py(y):0.#}\" y2=\"{Py(y):0.#}\" class=\"grid\"/>");
             svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Left - 6}\" y=\"{Py(y) + 4:0.#}\" text-anchor=\"end\">{Tick(y)}</text>");
-            var x = x0 + (x1 - x0) * i / 4;
+        }
+        var xStep = NiceCeiling((x1 - x0) / 5);
+        for (var x = Math.Ceiling(x0 / xStep) * xStep; x <= x1 + xStep / 1000; x += xStep)
+        {
             svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Px(x):0.#}\" y=\"{Height - Bottom + 16}\" text-anchor=\"middle\">{Tick(x)}</text>");
         }
         svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{Left}\" y=\"{Top}\" width=\"{Width - Left - Right}\" height=\"{Height - Top - Bottom}\" class=\"frame\"/>");
