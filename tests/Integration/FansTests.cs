@@ -25,7 +25,8 @@ public sealed class FansTests
         Assert.Equal(["testfan500", "testfan502", "testfan504"], accounts.Values.Where(a => a.StartsWith("testfan", StringComparison.Ordinal)).Order());
         Assert.Equal(3, accounts.Values.Count(a => a.StartsWith("newfan-", StringComparison.Ordinal)));
         var starts = csv.Of("FanJoined").OrderBy(l => l.Fan).Select(l => l.Number).ToList();
-        Assert.All(starts.Zip(starts.Skip(1)), pair => Assert.InRange(pair.Second - pair.First, 0.15, 0.6));
+        // Fan k joins k ramps after the first (a busy machine may start one late, never early).
+        Assert.All(starts.Select((start, k) => (k, start - starts[0])), s => Assert.InRange(s.Item2, s.k * 0.2 - 0.02, s.k * 0.2 + 0.4));
         Assert.Empty(csv.Of("FanCut"));
 
         var media = csv.Last("StreamProgressSeconds");
