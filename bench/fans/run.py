@@ -72,7 +72,6 @@ def main():
     ]
     with open(os.path.join(OUT, "RESULTS.md"), "w") as results:
         results.write("\n".join(lines))
-    os.remove(csv)
     print("\n".join(lines))
 
 

@@ -85,27 +85,35 @@ internal sealed class FanRun
             var index = Index(runSeconds);
             if (!buckets.TryGetValue(index, out var bucket))
             {
-                buckets[index] = bucket = new Bucket(index * BucketSeconds);
+                buckets[index] = bucket = new Bucket(index * BucketSeconds, BucketSeconds);
             }
             return bucket;
         }
         foreach (var fan in _fans.Values)
         {
-            // A fan's bitrate in a bucket: the kilobytes it received over the time its samples there cover. A pair of
-            // samples closer than half a bucket (a fan's final sample just after the sampler's) measures nothing.
+            // What a fan received between two samples is spread evenly over that time, bucket by bucket, so every
+            // bucket gets its share whatever the samples' phase. Its bitrate in a bucket is taken only where its
+            // samples cover at least half of it (not the sliver before its first sample or after its last).
             var perBucket = new Dictionary<Bucket, (double KiloBytes, double Seconds)>();
             for (var i = 1; i < fan.KiloBytes.Count; i++)
             {
                 var (t0, k0) = fan.KiloBytes[i - 1];
                 var (t1, k1) = fan.KiloBytes[i];
-                if (t1 - t0 >= BucketSeconds / 2)
+                var (from, to) = (fan.Start + t0, fan.Start + t1);
+                for (var index = Index(from); to > from && index <= Index(to); index++)
                 {
-                    var bucket = At(fan.Start + t1);
-                    var (kiloBytes, seconds) = perBucket.GetValueOrDefault(bucket);
-                    perBucket[bucket] = (kiloBytes + k1 - k0, seconds + t1 - t0);
+                    var overlap = Math.Min(to, (index + 1) * BucketSeconds) - Math.Max(from, index * BucketSeconds);
+                    if (overlap > 0)
+                    {
+                        var bucket = At(index * BucketSeconds);
+                        var share = (k1 - k0) * overlap / (to - from);
+                        bucket.TotalKiloBytes += share;
+                        var (kiloBytes, seconds) = perBucket.GetValueOrDefault(bucket);
+                        perBucket[bucket] = (kiloBytes + share, seconds + overlap);
+                    }
                 }
             }
-            foreach (var (bucket, (kiloBytes, seconds)) in perBucket)
+            foreach (var (bucket, (kiloBytes, seconds)) in perBucket.Where(b => b.Value.Seconds >= BucketSeconds / 2))
             {
                 bucket.FanKilobitsPerSecond.Add(kiloBytes * 8 / seconds);
             }
@@ -160,13 +168,15 @@ internal sealed class FanRun
     }
 
     /// <summary>One slice of run time: the fans seen in it and what they received.</summary>
-    internal sealed class Bucket(double start)
+    internal sealed class Bucket(double start, double seconds)
     {
         public double Start { get; } = start;
+        /// <summary>Kilobytes all fans received in this slice of time.</summary>
+        public double TotalKiloBytes { get; set; }
         public int Connected { get; set; }
         public int Lagged { get; set; }
         public List<double> FanKilobitsPerSecond { get; } = [];
         public List<double> LatenciesMs { get; } = [];
-        public double TotalMegabitsPerSecond => FanKilobitsPerSecond.Sum() / 1000;
+        public double TotalMegabitsPerSecond => TotalKiloBytes * 8 / seconds / 1000;
     }
 }
