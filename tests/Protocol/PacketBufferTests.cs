@@ -1,4 +1,6 @@
+using Castd.Protocol;
 using Castd.Protocol.Buffers;
+using Castd.Protocol.Source;
 using Castd.Protocol.Viewers;
 using Xunit;
 
@@ -9,21 +11,40 @@ public sealed class PacketBufferTests
     private readonly PacketBufferPool _pool = new();
 
     [Fact]
-    public void RawAndFramed_ViewTheSameMemory()
+    public void RawFramedAndRelay_ViewTheSameMemory()
     {
         var buffer = _pool.Rent();
-        var payload = buffer.Initialize(sequence: 7, receivedTimestamp: 1, unixMicros: 99, payloadLength: 1316);
+        var payload = buffer.Initialize(sequence: 7, receivedTimestamp: 1, unixMicros: 99, payloadLength: 1316, ChannelId.Parse("zato01"));
         payload.Fill(0xAB);
 
         Assert.Same(buffer.Raw.Array, buffer.Framed.Array);
-        Assert.Equal(FramedHeader.Size, buffer.Raw.Offset);
+        Assert.Same(buffer.Raw.Array, buffer.RelayHeader.Array);
+        Assert.Equal(buffer.Framed.Offset + FramedHeader.Size, buffer.Raw.Offset);
         Assert.Equal(1316, buffer.Raw.Count);
-        Assert.Equal(0, buffer.Framed.Offset);
         Assert.Equal(FramedHeader.Size + 1316, buffer.Framed.Count);
+        Assert.Equal(buffer.RelayHeader.Offset + SourceFrameReader.HeaderSize, buffer.Framed.Offset);
         Assert.True(buffer.Framed.AsSpan(FramedHeader.Size).SequenceEqual(buffer.Raw));
 
         buffer.Raw.AsSpan()[0] = 0x01;
         Assert.Equal(0x01, buffer.Framed[FramedHeader.Size]);
+    }
+
+    [Fact]
+    public void Initialize_WritesTheRelayHeaderAsAnOrderedRelaySourceFrame()
+    {
+        var buffer = _pool.Rent();
+        buffer.Initialize(sequence: 42, receivedTimestamp: 5, unixMicros: 1, payloadLength: 188, ChannelId.Parse("zato01"));
+
+        var frame = new byte[SourceFrameReader.HeaderSize + 188];
+        buffer.RelayHeader.AsSpan().CopyTo(frame);
+        buffer.Raw.AsSpan().CopyTo(frame.AsSpan(SourceFrameReader.HeaderSize));
+        var reader = new System.Buffers.SequenceReader<byte>(new System.Buffers.ReadOnlySequence<byte>(frame));
+
+        Assert.True(SourceFrameReader.TryRead(ref reader, SourceFrameReader.DefaultMaxPayload, out var packet));
+        Assert.Equal(SourceFrameWriter.RelayVersion, packet.PrefixVersion);
+        Assert.Equal("zato01", packet.Channel.ToString());
+        Assert.Equal(42UL, packet.Sequence);
+        Assert.Equal(188, packet.Payload.Length);
     }
 
     [Fact]

@@ -234,9 +234,58 @@ public sealed class ReorderRingTests
         Assert.Equal(7, ring.Counters.Lost);
     }
 
+    [Fact]
+    public void InsertOrdered_AJump_IsAFinalLossCountedAtOnceWithNoWait()
+    {
+        var ring = Ring(holdMs: 100);
+
+        InsertOrdered(ring, 10);
+        InsertOrdered(ring, 11);
+        InsertOrdered(ring, 14);
+
+        // No start-up hold, no gap wait: everything is out before any Expire.
+        Assert.Equal([10UL, 11UL, 14UL], Released);
+        Assert.Equal(2, ring.Counters.Lost);
+        Assert.Equal(0, ring.Held);
+        Assert.Equal(15UL, ring.NextSequence);
+    }
+
+    [Fact]
+    public void InsertOrdered_AnEarlierNumber_IsLate_AndFarBackIsARestart()
+    {
+        var ring = Ring(capacity: 8);
+        InsertOrdered(ring, 100);
+
+        Assert.Equal(InsertOutcome.Late, InsertOrdered(ring, 100));
+        Assert.Equal(InsertOutcome.Late, InsertOrdered(ring, 95));
+        Assert.Equal(InsertOutcome.Accepted, InsertOrdered(ring, 3));
+
+        Assert.Equal([100UL, 3UL], Released);
+        Assert.Equal(2, ring.Counters.Late);
+        Assert.Equal(1, ring.Counters.Restarts);
+    }
+
+    [Fact]
+    public void InsertOrdered_AfterAnUnorderedSource_ReleasesWhatIsHeldFirst()
+    {
+        var ring = Ring(capacity: 16);
+        Insert(ring, 0, at: 0);
+        Insert(ring, 3, at: 0);
+        Insert(ring, 5, at: 0);
+
+        Assert.Equal(InsertOutcome.Duplicate, InsertOrdered(ring, 3));
+        InsertOrdered(ring, 7);
+
+        Assert.Equal([0UL, 3UL, 5UL, 7UL], Released);
+        Assert.Equal(4, ring.Counters.Lost);
+    }
+
     private static ReorderRing<TestPacket> Ring(int capacity = 8, int holdMs = 0) =>
         new(new ReorderOptions(capacity, TimeSpan.FromMilliseconds(GapMs), TimeSpan.FromMilliseconds(holdMs)), Frequency);
 
     private InsertOutcome Insert(ReorderRing<TestPacket> ring, ulong sequence, long at) =>
         ring.Insert(sequence, new TestPacket(sequence), at, ref _sink);
+
+    private InsertOutcome InsertOrdered(ReorderRing<TestPacket> ring, ulong sequence) =>
+        ring.InsertOrdered(sequence, new TestPacket(sequence), ref _sink);
 }

@@ -14,6 +14,7 @@ internal sealed class Channel(ChannelId id, ReorderOptions reorder, long timesta
 {
     private readonly Lock _subscribersLock = new();
     private ISubscriber[] _subscribers = [];
+    private int _relays;
     // Half of MinValue so that adding a timeout cannot overflow.
     private long _lastPacketTimestamp = long.MinValue / 2;
 
@@ -24,6 +25,9 @@ internal sealed class Channel(ChannelId id, ReorderOptions reorder, long timesta
     public ReorderRing<PacketBuffer> Ring { get; } = new(reorder, timestampFrequency);
 
     public int SubscriberCount => Volatile.Read(ref _subscribers).Length;
+
+    /// <summary>Subscribers that are viewers: all but the relay connections (SPEC §9), which subscribe to every channel.</summary>
+    public int ViewerCount => SubscriberCount - Volatile.Read(ref _relays);
 
     /// <summary>Packets and payload bytes received from the source, before reordering. Ingest thread writes; others read.</summary>
     public long PacketsIn { get; private set; }
@@ -51,6 +55,19 @@ internal sealed class Channel(ChannelId id, ReorderOptions reorder, long timesta
         {
             Volatile.Write(ref _subscribers, [.. _subscribers, subscriber]);
         }
+    }
+
+    /// <summary>A relay connection joins: a subscriber like a viewer, counted apart.</summary>
+    public void SubscribeRelay(ISubscriber relay)
+    {
+        Interlocked.Increment(ref _relays);
+        Subscribe(relay);
+    }
+
+    public void UnsubscribeRelay(ISubscriber relay)
+    {
+        Unsubscribe(relay);
+        Interlocked.Decrement(ref _relays);
     }
 
     public void Unsubscribe(ISubscriber subscriber)

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Castd.Daemon.Channels;
 using Castd.Daemon.Chat;
 using Castd.Daemon.Ingest;
+using Castd.Daemon.Relay;
 using Castd.Daemon.Viewers;
 using Castd.Storage.Sessions;
 
@@ -27,7 +28,7 @@ internal sealed class CastdMetrics : IDisposable
     private readonly Histogram<double> _flushDuration;
     private readonly Histogram<int> _flushRecords;
 
-    public CastdMetrics(ChannelRegistry channels, IngestCounters ingest, DeliveryCounters delivery, ViewerCounters viewers, ISessionStore sessions, ChatCounters chat)
+    public CastdMetrics(ChannelRegistry channels, IngestCounters ingest, DeliveryCounters delivery, ViewerCounters viewers, RelayCounters relays, ISessionStore sessions, ChatCounters chat)
     {
         _meter.CreateObservableGauge("castd.source.connected", () => ingest.Connected ? 1 : 0, description: "1 while castd is connected to its channel source");
         _meter.CreateObservableCounter("castd.source.reconnects", () => ingest.Reconnects, description: "Redials of the channel source");
@@ -41,13 +42,15 @@ internal sealed class CastdMetrics : IDisposable
         PerChannel("castd.reorder.lost", c => c.Ring.Counters.Lost, null, "Sequence numbers skipped as lost (gap timeout or window overflow)");
         PerChannel("castd.reorder.restarts", c => c.Ring.Counters.Restarts, null, "Sequence restarts of the source");
         _meter.CreateObservableGauge("castd.reorder.depth", () => channels.All.Select(c => new Measurement<int>(c.Ring.Held, Tag(c))), description: "Packets held waiting for an earlier one");
-        _meter.CreateObservableGauge("castd.viewers", () => channels.All.Select(c => new Measurement<int>(c.SubscriberCount, Tag(c))), description: "Connected viewers");
+        _meter.CreateObservableGauge("castd.viewers", () => channels.All.Select(c => new Measurement<int>(c.ViewerCount, Tag(c))), description: "Connected viewers");
 
         _meter.CreateObservableCounter("castd.delivered.packets", () => delivery.Packets, description: "Packets written to viewers (one per viewer per packet)");
         _meter.CreateObservableCounter("castd.delivered", () => delivery.Bytes, "By", "Bytes written to viewers");
         _meter.CreateObservableCounter("castd.viewer.disconnects", () => viewers.Disconnects.Select(d => new Measurement<long>(d.Value, new KeyValuePair<string, object?>("reason", d.Key.ToLowerInvariant()))), description: "Viewer streams ended, by reason");
         _meter.CreateObservableCounter("castd.viewer.rejections", () => viewers.Refusals.Select(r => new Measurement<long>(r.Value, new KeyValuePair<string, object?>("code", r.Key))), description: "Viewers refused at the handshake, by ERR code");
 
+        _meter.CreateObservableGauge("castd.relay.connections", () => channels.RelayCount, description: "Downstream castd connected to the relay feed");
+        _meter.CreateObservableCounter("castd.relay.disconnects", () => relays.Disconnects.Select(d => new Measurement<long>(d.Value, new KeyValuePair<string, object?>("reason", d.Key.ToLowerInvariant()))), description: "Relay connections ended, by reason");
         _meter.CreateObservableGauge("castd.sessions.active", sessions.CountActive, description: "Active sessions, stream viewers and HTTP together");
         _meter.CreateObservableCounter("castd.sessions.dropped", () => sessions.DroppedTotal, description: "Sessions refused by the per-account limit");
 

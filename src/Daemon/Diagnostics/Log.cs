@@ -44,4 +44,11 @@ internal static partial class Log
 
     [LoggerMessage(304, LogLevel.Error, "Registration of {User} failed")]
     public static partial void RegisterFailed(ILogger logger, string user, Exception exception);
+
+    // 5xx: relay connections (SPEC §9). Information: there are a handful per origin, and each matters.
+    [LoggerMessage(500, LogLevel.Information, "Relay connection from {Remote} joined every channel")]
+    public static partial void RelayJoined(ILogger logger, string? remote);
+
+    [LoggerMessage(501, LogLevel.Information, "Relay connection from {Remote} left: {Reason}, {Packets} packets, {Bytes} bytes")]
+    public static partial void RelayLeft(ILogger logger, string? remote, string reason, long packets, long bytes);
 }

@@ -3,6 +3,7 @@ using Castd.Daemon.Chat;
 using Castd.Daemon.Diagnostics;
 using Castd.Daemon.Http;
 using Castd.Daemon.Ingest;
+using Castd.Daemon.Relay;
 using Castd.Daemon.Sessions;
 using Castd.Daemon.Usage;
 using Castd.Daemon.Viewers;
@@ -29,6 +30,10 @@ internal static class CastdHost
         {
             kestrel.Listen(options.ServerHost, options.ServerPort, _ => { });
             kestrel.Listen(options.StreamHost, options.StreamPort, listen => listen.UseConnectionHandler<ViewerConnectionHandler>());
+            if (options.RelayPort != 0)
+            {
+                kestrel.Listen(options.RelayHost, options.RelayPort, listen => listen.UseConnectionHandler<RelayConnectionHandler>());
+            }
         });
 
         var services = builder.Services;
@@ -43,6 +48,7 @@ internal static class CastdHost
         services.AddSingleton<ViewerDirectory>();
         services.AddSingleton<UsageReport>();
         services.AddSingleton<ViewerCounters>();
+        services.AddSingleton<RelayCounters>();
         services.AddSingleton<DeliveryCounters>();
         services.AddSingleton<CastdMetrics>();
         services.AddSingleton<ViewerServices>();

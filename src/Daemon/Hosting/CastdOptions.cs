@@ -10,6 +10,9 @@ internal sealed class CastdOptions
     public required int ServerPort { get; init; }
     public required string StreamHost { get; init; }
     public required int StreamPort { get; init; }
+    public required string RelayHost { get; init; }
+    /// <summary>0: no relay feed.</summary>
+    public required int RelayPort { get; init; }
     public required string SourceHost { get; init; }
     public required int SourcePort { get; init; }
     public required int BatchSize { get; init; }
@@ -84,6 +87,8 @@ internal sealed class CastdOptions
             ServerPort = Int(Settings.ServerPort, 0, 65535),
             StreamHost = Text(Settings.StreamHost),
             StreamPort = Int(Settings.StreamPort, 0, 65535),
+            RelayHost = Text(Settings.RelayHost),
+            RelayPort = Int(Settings.RelayPort, 0, 65535),
             SourceHost = Text(Settings.SourceHost),
             SourcePort = Int(Settings.SourcePort, 1, 65535),
             BatchSize = Int(Settings.BatchSize, 1, 65536),

@@ -9,6 +9,8 @@ internal static class Settings
     public static readonly Setting ServerPort = new("SERVER_PORT", "8080", "HTTP listen port.");
     public static readonly Setting StreamHost = new("STREAM_HOST", "0.0.0.0", "Viewer stream listen address.");
     public static readonly Setting StreamPort = new("STREAM_PORT", "9111", "Viewer stream listen port.");
+    public static readonly Setting RelayHost = new("CASTD_RELAY_HOST", "0.0.0.0", "Relay feed listen address (SPEC §9).");
+    public static readonly Setting RelayPort = new("CASTD_RELAY_PORT", "0", "Relay feed port: every connection gets all channels in order (CAST 0x02 frames) for a downstream castd; 0 = off.");
     public static readonly Setting SourceHost = new("CHANNEL_SOURCE_HOST", "localhost", "Channel source to dial.");
     public static readonly Setting SourcePort = new("CHANNEL_SOURCE_PORT", "9110", "Channel source port.");
     public static readonly Setting BatchSize = new("PACKET_BATCH_SIZE", "64", "Most packets handled per read batch; viewers are flushed once per batch.");
@@ -34,7 +36,7 @@ internal static class Settings
 
     public static IReadOnlyList<Setting> All { get; } =
     [
-        ServerHost, ServerPort, StreamHost, StreamPort, SourceHost, SourcePort, BatchSize,
+        ServerHost, ServerPort, StreamHost, StreamPort, RelayHost, RelayPort, SourceHost, SourcePort, BatchSize,
         DataDir, MaxPayload, ReorderWindow, GapTimeout, StartupHold, ReconnectMax, ViewerBuffer,
         HandshakeTimeout, LiveTimeout, UsageFlush, MaxStreams, SessionTtl, Metrics, ReadyWithoutSource, LogLevel, LogFormat,
         ChatOpen, ChatMaxConnections, ChatMaxMessage,

@@ -1,5 +1,6 @@
 using Castd.Daemon.Channels;
 using Castd.Daemon.Ingest;
+using Castd.Daemon.Relay;
 using Castd.Daemon.Usage;
 using Castd.Daemon.Viewers;
 
@@ -8,7 +9,7 @@ namespace Castd.Daemon.Http;
 /// <summary><c>GET /healthz</c>: liveness with a short summary an operator can read with curl.</summary>
 internal static class HealthEndpoint
 {
-    public static IResult Handle(IngestCounters ingest, ChannelRegistry channels, ViewerDirectory viewers, ViewerCounters viewerCounters) =>
+    public static IResult Handle(IngestCounters ingest, ChannelRegistry channels, ViewerDirectory viewers, ViewerCounters viewerCounters, RelayCounters relays) =>
         Results.Json(
             new HealthResponse(
                 "ok",
@@ -18,6 +19,8 @@ internal static class HealthEndpoint
                 viewers.Count,
                 channels.All.OrderBy(c => c.Name, StringComparer.Ordinal).Select(ChannelHealth.Of).ToList(),
                 viewerCounters.Disconnects,
-                viewerCounters.Refusals),
+                viewerCounters.Refusals,
+                channels.RelayCount,
+                relays.Disconnects),
             CastdJsonContext.Default.HealthResponse);
 }

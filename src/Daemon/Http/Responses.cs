@@ -24,14 +24,16 @@ internal sealed record HealthResponse(
     int Viewers,
     List<ChannelHealth> Channels,
     IReadOnlyDictionary<string, long> ViewerDisconnects,
-    IReadOnlyDictionary<string, long> ViewerRefusals);
+    IReadOnlyDictionary<string, long> ViewerRefusals,
+    int Relays,
+    IReadOnlyDictionary<string, long> RelayDisconnects);
 
 internal sealed record ChannelHealth(string Id, int Viewers, long Released, long Lost, long Duplicates, long Late, long Restarts, int Held)
 {
     public static ChannelHealth Of(Channel channel)
     {
         var counters = channel.Ring.Counters;
-        return new(channel.Name, channel.SubscriberCount, counters.Released, counters.Lost, counters.Duplicates, counters.Late, counters.Restarts, channel.Ring.Held);
+        return new(channel.Name, channel.ViewerCount, counters.Released, counters.Lost, counters.Duplicates, counters.Late, counters.Restarts, channel.Ring.Held);
     }
 }
 

@@ -29,11 +29,15 @@ internal sealed class IngestPump(ChannelRegistry registry, PacketBufferPool pool
         var channel = _last is { } last && last.Id == packet.Channel ? last : Lookup(packet);
         var length = (int)packet.Payload.Length;
         var buffer = pool.Rent();
-        packet.Payload.CopyTo(buffer.Initialize(packet.Sequence, now, unixMicros, length));
+        packet.Payload.CopyTo(buffer.Initialize(packet.Sequence, now, unixMicros, length, packet.Channel));
         channel.CountIn(length);
 
         var sink = new FanoutSink(channel);
-        if (channel.Ring.Insert(packet.Sequence, buffer, now, ref sink) != InsertOutcome.Accepted)
+        // An ordered relay upstream (SPEC §9) has done the reordering: no hold, no gap wait, a jump is a final loss.
+        var outcome = packet.PrefixVersion == SourceFrameWriter.RelayVersion
+            ? channel.Ring.InsertOrdered(packet.Sequence, buffer, ref sink)
+            : channel.Ring.Insert(packet.Sequence, buffer, now, ref sink);
+        if (outcome != InsertOutcome.Accepted)
         {
             buffer.Release();
         }

@@ -7,20 +7,13 @@ namespace Castd.Daemon.Viewers;
 /// Viewer disconnects by reason and refusals by ERR code, for /healthz and /metrics. Every known code starts at 0, so
 /// its series exists (and rates work) before the first refusal.
 /// </summary>
-internal sealed class ViewerCounters
+internal sealed class ViewerCounters : DisconnectCounts
 {
-    private readonly long[] _disconnects = new long[Enum.GetValues<DisconnectReason>().Length];
     private readonly ConcurrentDictionary<int, long> _refusals = new(
         new[] { ViewerReply.BadRequest, ViewerReply.Unregistered, ViewerReply.Timeout, ViewerReply.TooLong, ViewerReply.TooManyStreams, ViewerReply.Unavailable }
             .Select(code => KeyValuePair.Create(code, 0L)));
 
-    public void CountDisconnect(DisconnectReason reason) => Interlocked.Increment(ref _disconnects[(int)reason]);
-
     public void CountRefusal(int code) => _refusals.AddOrUpdate(code, 1, static (_, n) => n + 1);
-
-    public IReadOnlyDictionary<string, long> Disconnects =>
-        Enum.GetValues<DisconnectReason>().Where(r => r != DisconnectReason.None)
-            .ToDictionary(r => r.ToString(), r => Interlocked.Read(ref _disconnects[(int)r]));
 
     public IReadOnlyDictionary<string, long> Refusals => _refusals.ToDictionary(p => p.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), p => p.Value);
 }

@@ -6,9 +6,9 @@ using Castd.Protocol.Buffers;
 namespace Castd.Daemon.Viewers;
 
 /// <summary>
-/// One viewer's outbound side: a bounded queue of shared packets filled by the ingest thread, drained by a
-/// thread-pool work item that gather-sends whole batches. Falling behind the byte budget closes the viewer
-/// instead of slowing anyone else (SPEC §3).
+/// One viewer's (or relay connection's) outbound side: a bounded queue of shared packets filled by the ingest thread,
+/// drained by a thread-pool work item that gather-sends whole batches. Falling behind the byte budget closes it
+/// instead of slowing anyone else (SPEC §3, §9).
 /// </summary>
 /// <remarks>
 /// <para>The ingest thread is the queue's only producer. The consumer side (gathering, sending, releasing) is
@@ -19,13 +19,13 @@ namespace Castd.Daemon.Viewers;
 /// </remarks>
 internal sealed class ViewerOutbox : ISubscriber, IThreadPoolWorkItem, ISendCompletion
 {
-    /// <summary>64 packets of 1336 bytes ≈ 85 KB a sendmsg: well inside IOV_MAX (1024) and a loopback send buffer.</summary>
-    private const int MaxSegmentsPerSend = 64;
+    /// <summary>64 packets of 1336 bytes ≈ 85 KB a sendmsg: at two segments a packet (relay) well inside IOV_MAX (1024) and a loopback send buffer.</summary>
+    private const int MaxPacketsPerSend = 64;
 
     private readonly int _queueCapacity;
     private SpscQueue<PacketBuffer>? _queue;
-    private readonly List<ArraySegment<byte>> _segments = new(MaxSegmentsPerSend);
-    private readonly bool _framed;
+    private readonly List<ArraySegment<byte>> _segments = new(2 * MaxPacketsPerSend);
+    private readonly WireFormat _format;
     private readonly long _budgetBytes;
     private readonly Action<DisconnectReason> _onClose;
     private readonly ViewerServices _services;
@@ -36,10 +36,10 @@ internal sealed class ViewerOutbox : ISubscriber, IThreadPoolWorkItem, ISendComp
     private int _inFlightCount;
     private int _inFlightBytes;
 
-    public ViewerOutbox(bool framed, int budgetBytes, ViewerServices services, Action<DisconnectReason> onClose)
+    public ViewerOutbox(WireFormat format, int budgetBytes, ViewerServices services, Action<DisconnectReason> onClose)
     {
         _services = services;
-        _framed = framed;
+        _format = format;
         _budgetBytes = budgetBytes;
         _onClose = onClose;
         // Slots for the budget's worth of 1 KiB packets: enough for MPEG-TS payloads, 8 bytes a slot. Allocated with
@@ -61,7 +61,7 @@ internal sealed class ViewerOutbox : ISubscriber, IThreadPoolWorkItem, ISendComp
         {
             return;
         }
-        var size = _framed ? packet.Framed.Count : packet.Raw.Count;
+        var size = SizeOf(packet);
         // Published to the consumer by the interlocked Schedule() that precedes any drain.
         var queue = _queue ??= new SpscQueue<PacketBuffer>(_queueCapacity);
         packet.AddRef();
@@ -154,16 +154,35 @@ internal sealed class ViewerOutbox : ISubscriber, IThreadPoolWorkItem, ISendComp
     {
         _segments.Clear();
         var bytes = 0;
-        for (var i = 0; i < MaxSegmentsPerSend && _queue!.TryPeek(i, out var packet); i++)
+        var count = 0;
+        for (; count < MaxPacketsPerSend && _queue!.TryPeek(count, out var packet); count++)
         {
-            var segment = _framed ? packet.Framed : packet.Raw;
-            _segments.Add(segment);
-            bytes += segment.Count;
+            switch (_format)
+            {
+                case WireFormat.Raw:
+                    _segments.Add(packet.Raw);
+                    break;
+                case WireFormat.Framed:
+                    _segments.Add(packet.Framed);
+                    break;
+                default:
+                    _segments.Add(packet.RelayHeader);
+                    _segments.Add(packet.Raw);
+                    break;
+            }
+            bytes += SizeOf(packet);
         }
-        _inFlightCount = _segments.Count;
+        _inFlightCount = count;
         _inFlightBytes = bytes;
-        return _segments.Count;
+        return count;
     }
+
+    private int SizeOf(PacketBuffer packet) => _format switch
+    {
+        WireFormat.Raw => packet.Raw.Count,
+        WireFormat.Framed => packet.Framed.Count,
+        _ => packet.RelayHeader.Count + packet.Raw.Count,
+    };
 
     private void Completed(SocketError error)
     {
@@ -199,7 +218,7 @@ internal sealed class ViewerOutbox : ISubscriber, IThreadPoolWorkItem, ISendComp
     {
         while (_queue is not null && _queue.TryDequeue(out var packet))
         {
-            Interlocked.Add(ref _queuedBytes, -(_framed ? packet.Framed.Count : packet.Raw.Count));
+            Interlocked.Add(ref _queuedBytes, -SizeOf(packet));
             packet.Release();
         }
         _sender?.Dispose();

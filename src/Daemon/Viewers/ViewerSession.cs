@@ -58,7 +58,7 @@ internal sealed class ViewerSession(
     private async Task StreamAsync(ViewerRequest request)
     {
         var input = transport.Input;
-        var outbox = new ViewerOutbox(request.Framed, _options.ViewerBufferBytes, services, _ => input.CancelPendingRead());
+        var outbox = new ViewerOutbox(request.Framed ? WireFormat.Framed : WireFormat.Raw, _options.ViewerBufferBytes, services, _ => input.CancelPendingRead());
         outbox.Attach(new SocketPacketSender(socket, outbox));
         var channel = services.Channels.GetOrCreate(request.Channel);
         var viewer = services.Viewers.Join(request.UserId, channel);
@@ -69,7 +69,7 @@ internal sealed class ViewerSession(
         var reason = DisconnectReason.Closed;
         try
         {
-            reason = await WaitForEndAsync(input);
+            reason = await ConnectionEnd.WaitAsync(input, stopping);
         }
         finally
         {
@@ -78,33 +78,6 @@ internal sealed class ViewerSession(
             services.Viewers.Leave(viewer);
             services.Counters.CountDisconnect(outbox.CloseReason);
             Log.ViewerLeft(services.Logger, request.UserId, channel.Name, outbox.CloseReason.ToString(), outbox.PacketsSent, outbox.BytesSent);
-        }
-    }
-
-    /// <summary>Anything the viewer sends after its request line is ignored; the read only tells when it goes away.</summary>
-    private async Task<DisconnectReason> WaitForEndAsync(PipeReader input)
-    {
-        using var registration = stopping.Register(static state => ((PipeReader)state!).CancelPendingRead(), input);
-        try
-        {
-            while (true)
-            {
-                var result = await input.ReadAsync();
-                input.AdvanceTo(result.Buffer.End);
-                if (result.IsCanceled)
-                {
-                    // Cancelled by the outbox (its own reason wins) or by shutdown.
-                    return DisconnectReason.Shutdown;
-                }
-                if (result.IsCompleted)
-                {
-                    return DisconnectReason.Closed;
-                }
-            }
-        }
-        catch (Exception ex) when (ex is IOException or ConnectionResetException or ConnectionAbortedException)
-        {
-            return DisconnectReason.Closed;
         }
     }
 

@@ -1,11 +1,13 @@
+using Castd.Protocol.Source;
 using Castd.Protocol.Viewers;
 
 namespace Castd.Protocol.Buffers;
 
 /// <summary>
 /// One packet's bytes, copied once from the source socket and shared by every subscriber (SPEC §2).
-/// Laid out as <c>[framed header | payload]</c> so a raw viewer and a framed viewer send from the same
-/// memory: raw viewers skip the first <see cref="FramedHeader.Size"/> bytes.
+/// Laid out as <c>[relay header | framed header | payload]</c>, each header written once at ingest, so raw viewers,
+/// framed viewers (SPEC §3) and relay connections (SPEC §9: the relay header, then the payload) all send from the
+/// same memory.
 /// </summary>
 /// <remarks>
 /// Reference-counted: the ingest loop holds one reference, each subscriber queue adds one, and the last
@@ -33,16 +35,24 @@ public sealed class PacketBuffer
 
     public int PayloadLength => _payloadLength;
 
-    public ArraySegment<byte> Raw => new(_array, FramedHeader.Size, _payloadLength);
+    /// <summary>Where the framed header starts: after the relay header.</summary>
+    private const int FramedOffset = SourceFrameReader.HeaderSize;
 
-    public ArraySegment<byte> Framed => new(_array, 0, FramedHeader.Size + _payloadLength);
+    private const int PayloadOffset = FramedOffset + FramedHeader.Size;
+
+    public ArraySegment<byte> Raw => new(_array, PayloadOffset, _payloadLength);
+
+    public ArraySegment<byte> Framed => new(_array, FramedOffset, FramedHeader.Size + _payloadLength);
+
+    /// <summary>The §1 frame header of this packet as an ordered relay sends it (<c>CAST 0x02</c>); the payload follows as <see cref="Raw"/>.</summary>
+    public ArraySegment<byte> RelayHeader => new(_array, 0, SourceFrameReader.HeaderSize);
 
     internal int Capacity => _array.Length;
 
-    /// <summary>Returns the payload area to fill; the framed header is written here too.</summary>
-    public Span<byte> Initialize(ulong sequence, long receivedTimestamp, ulong unixMicros, int payloadLength)
+    /// <summary>Returns the payload area to fill; both headers are written here too (a packet that never goes to a relay may leave <paramref name="channel"/> default).</summary>
+    public Span<byte> Initialize(ulong sequence, long receivedTimestamp, ulong unixMicros, int payloadLength, ChannelId channel = default)
     {
-        var needed = FramedHeader.Size + payloadLength;
+        var needed = PayloadOffset + payloadLength;
         if (_array.Length < needed)
         {
             _array = Allocate(int.Max(needed, _array.Length * 2));
@@ -51,8 +61,9 @@ public sealed class PacketBuffer
         ReceivedTimestamp = receivedTimestamp;
         _payloadLength = payloadLength;
         _references = 1;
-        FramedHeader.Write(_array, sequence, unixMicros, payloadLength);
-        return _array.AsSpan(FramedHeader.Size, payloadLength);
+        SourceFrameWriter.WriteHeader(_array, channel, sequence, payloadLength, SourceFrameWriter.RelayVersion);
+        FramedHeader.Write(_array.AsSpan(FramedOffset), sequence, unixMicros, payloadLength);
+        return _array.AsSpan(PayloadOffset, payloadLength);
     }
 
     /// <summary>

@@ -111,6 +111,46 @@ public sealed class ReorderRing<T> where T : class
         return InsertOutcome.Accepted;
     }
 
+    /// <summary>
+    /// A packet from an ordered relay (SPEC §9): its upstream has reordered the channel already, so nothing is held
+    /// and nothing waited for. A jump in sequence numbers is a final loss, counted at once; an earlier number is late
+    /// (or, by more than the window, a restart, as in <see cref="Insert{TSink}"/>).
+    /// </summary>
+    public InsertOutcome InsertOrdered<TSink>(ulong sequence, T item, ref TSink sink) where TSink : IReleaseSink<T>
+    {
+        if (!_started)
+        {
+            _started = true;
+            _next = sequence;
+            _highest = sequence;
+        }
+        _holding = false;
+        if (sequence < _next)
+        {
+            if (_next - sequence <= Capacity)
+            {
+                Counters.Late++;
+                return InsertOutcome.Late;
+            }
+            Restart(sequence, ref sink);
+        }
+        else if (sequence > _next || _held > 0)
+        {
+            // Anything still held (from an unordered source before) goes first, in order.
+            SkipUntil(sequence, ref sink);
+            if (_next > sequence)
+            {
+                Counters.Duplicates++;
+                return InsertOutcome.Duplicate;
+            }
+        }
+        _next = sequence + 1;
+        _highest = ulong.Max(_highest, sequence);
+        Counters.Released++;
+        sink.Release(sequence, item);
+        return InsertOutcome.Accepted;
+    }
+
     /// <summary>Ends the start-up hold and skips gaps whose wait is over. Call after each batch and on a timer.</summary>
     public void Expire<TSink>(long now, ref TSink sink) where TSink : IReleaseSink<T>
     {

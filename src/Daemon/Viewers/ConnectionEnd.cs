@@ -1,0 +1,35 @@
+using System.IO.Pipelines;
+using Microsoft.AspNetCore.Connections;
+
+namespace Castd.Daemon.Viewers;
+
+/// <summary>Waits for a streaming connection to end; whatever the peer sends meanwhile is read and ignored.</summary>
+internal static class ConnectionEnd
+{
+    /// <returns>Closed when the peer went away; Shutdown when the read was cancelled (by castd stopping, or by the
+    /// outbox, whose own close reason then wins).</returns>
+    public static async Task<DisconnectReason> WaitAsync(PipeReader input, CancellationToken stopping)
+    {
+        using var registration = stopping.Register(static state => ((PipeReader)state!).CancelPendingRead(), input);
+        try
+        {
+            while (true)
+            {
+                var result = await input.ReadAsync(CancellationToken.None);
+                input.AdvanceTo(result.Buffer.End);
+                if (result.IsCanceled)
+                {
+                    return DisconnectReason.Shutdown;
+                }
+                if (result.IsCompleted)
+                {
+                    return DisconnectReason.Closed;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or ConnectionResetException or ConnectionAbortedException)
+        {
+            return DisconnectReason.Closed;
+        }
+    }
+}
