@@ -138,6 +138,38 @@ public sealed class RelayTests
         Assert.Equal(0, (await origin.Castd.HealthAsync()).GetProperty("relays").GetInt32());
     }
 
+    [Fact]
+    public async Task OriginKilled_EdgeRedials_AndItsViewerResumes()
+    {
+        var relayPort = FreePorts.Next();
+        var origin = await CastdRig.StartAsync([], Relay(relayPort));
+        using var edgeData = new TempDirectory();
+        await using var edge = await CastdProcess.StartAsync(edgeData.Path, relayPort);
+        await edge.RegisterAsync("dave");
+        await using var viewer = await TestViewer.ConnectAsync(edge.StreamPort, "dave chan01 framed\n");
+        await Eventually.TrueAsync(async () => (await origin.Castd.HealthAsync()).GetProperty("relays").GetInt32() == 1);
+        for (ulong sequence = 0; sequence < 10; sequence++)
+        {
+            await origin.Source.SendAsync("chan01", sequence, TestPayloads.For(0, sequence));
+        }
+        await viewer.WaitForAsync(bytes => TestViewer.ParseFramed(bytes).Count == 10, TimeSpan.FromSeconds(5));
+
+        await origin.Castd.KillHardAsync();
+        await origin.DisposeAsync();
+        await using var restarted = await CastdRig.StartAsync([], Relay(relayPort));
+        await Eventually.TrueAsync(async () => (await restarted.Castd.HealthAsync()).GetProperty("relays").GetInt32() == 1, TimeSpan.FromSeconds(15));
+        // The new origin numbers from 0 again: the edge starts the channel afresh on its new source connection.
+        for (ulong sequence = 0; sequence < 10; sequence++)
+        {
+            await restarted.Source.SendAsync("chan01", sequence, TestPayloads.For(0, sequence));
+        }
+
+        await viewer.WaitForAsync(bytes => TestViewer.ParseFramed(bytes).Count == 20, TimeSpan.FromSeconds(5));
+        Assert.False(viewer.Closed);
+        Assert.Equal([.. Enumerable.Range(0, 10), .. Enumerable.Range(0, 10)], TestViewer.ParseFramed(viewer.Received).Select(f => (int)f.Sequence));
+        Assert.True((await edge.HealthAsync()).GetProperty("sourceReconnects").GetInt64() >= 1);
+    }
+
     private static Dictionary<string, string> Relay(int port) => new()
     {
         ["CASTD_RELAY_HOST"] = "127.0.0.1",
