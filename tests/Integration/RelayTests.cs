@@ -16,8 +16,7 @@ public sealed class RelayTests
         await using var origin = await CastdRig.StartAsync(["alice"], Relay(relayPort));
         await origin.Source.SendAsync("chan01", 0, TestPayloads.For(0, 0));
         // Released (after the start-up hold) before the relay joins: it is not the relay's.
-        await Eventually.TrueAsync(async () => (await origin.Castd.HealthAsync()).GetProperty("channels").EnumerateArray()
-            .Any(c => c.GetProperty("released").GetInt64() == 1));
+        await Eventually.TrueAsync(async () => Released(await origin.Castd.HealthAsync()) == 1);
 
         await using var edge = await TestViewer.ConnectAsync(relayPort, requestLine: null);
         await Eventually.TrueAsync(async () => (await origin.Castd.HealthAsync()).GetProperty("relays").GetInt32() == 1);
@@ -124,7 +123,7 @@ public sealed class RelayTests
         var payload = new byte[Size];
         // The first packet alone, until the start-up hold is over: the hold would release the next ones as one burst.
         await origin.Source.SendAsync("chan01", 0, payload);
-        await Eventually.TrueAsync(async () => Channel(await origin.Castd.HealthAsync()).GetProperty("released").GetInt64() == 1);
+        await Eventually.TrueAsync(async () => Released(await origin.Castd.HealthAsync()) == 1);
         for (ulong sequence = 1; sequence < Packets; sequence++)
         {
             await origin.Source.SendAsync("chan01", sequence, payload);
@@ -177,6 +176,10 @@ public sealed class RelayTests
     };
 
     private static JsonElement Channel(JsonElement health) => health.GetProperty("channels").EnumerateArray().Single(c => c.GetProperty("id").GetString() == "chan01");
+
+    /// <summary>Packets chan01 released so far; 0 before castd has seen the channel.</summary>
+    private static long Released(JsonElement health) =>
+        health.GetProperty("channels").EnumerateArray().Where(c => c.GetProperty("id").GetString() == "chan01").Sum(c => c.GetProperty("released").GetInt64());
 
     /// <summary>SPEC §1 frames: prefix(5) channel(6) sequence(u64 BE) length(u32 BE) payload.</summary>
     private static List<(string Prefix, string Channel, ulong Sequence, byte[] Payload)> ParseRelay(byte[] bytes)
