@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Castd.Castload.Bench;
 using Castd.Castload.Chat;
+using Castd.Castload.Monitor;
 using Castd.Castload.Sessions;
 using Castd.Castload.Source;
 using Castd.Castload.View;
@@ -12,5 +13,6 @@ var root = new RootCommand("castload — castd's companion: channel-source simul
     SessionsCommand.Create(),
     BenchCommand.Create(),
     ChatCommand.Create(),
+    MonitorCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

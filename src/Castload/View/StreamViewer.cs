@@ -34,9 +34,9 @@ internal sealed class StreamViewer(ViewOptions options, int index, Stream? outpu
             {
                 var read = await reader.ReadAsync(cancellationToken);
                 var buffer = read.Buffer;
-                if (!buffer.IsEmpty)
+                if (!buffer.IsEmpty && Result.FirstByteMs is null)
                 {
-                    Result.FirstByteMs ??= Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                    Result.MarkFirstByte(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 }
                 if (first && buffer.Length >= 4)
                 {
@@ -87,7 +87,7 @@ internal sealed class StreamViewer(ViewOptions options, int index, Stream? outpu
         Span<byte> header = stackalloc byte[FramedHeader.Size];
         while (reader.TryCopyTo(header))
         {
-            var (sequence, _, length) = FramedHeader.Read(header);
+            var (sequence, receivedMicros, length) = FramedHeader.Read(header);
             if (reader.Remaining < FramedHeader.Size + length)
             {
                 break;
@@ -95,12 +95,13 @@ internal sealed class StreamViewer(ViewOptions options, int index, Stream? outpu
             reader.Advance(FramedHeader.Size);
             var payload = buffer.Slice(reader.Position, length);
             reader.Advance(length);
-            Check(sequence, payload);
+            Check(sequence, receivedMicros, payload);
         }
         return reader.Position;
     }
 
-    private void Check(ulong sequence, ReadOnlySequence<byte> payload)
+    /// <param name="receivedMicros">castd's receive time from the framed header (Unix µs), 0 when unknown.</param>
+    private void Check(ulong sequence, ulong receivedMicros, ReadOnlySequence<byte> payload)
     {
         Result.Packets++;
         Result.Bytes += payload.Length;
@@ -120,6 +121,11 @@ internal sealed class StreamViewer(ViewOptions options, int index, Stream? outpu
         if (!PayloadStamp.IsIntact(bytes, sequence))
         {
             Result.Corrupt++;
+            // Not castload's payload (a real source): castd's receive time still measures castd's own delay.
+            if (receivedMicros != 0 && Result.CastdLatenciesMicros.Count < MaxLatencySamples)
+            {
+                Result.CastdLatenciesMicros.Add(PayloadStamp.NowMicros() - (long)receivedMicros);
+            }
         }
         else if (PayloadStamp.TryRead(bytes, out _, out var sentMicros) && Result.LatenciesMicros.Count < MaxLatencySamples)
         {

@@ -1,0 +1,109 @@
+using System.Globalization;
+using System.Net.Sockets;
+using Castd.Castload.Bench;
+using Castd.Castload.View;
+
+namespace Castd.Castload.Monitor;
+
+/// <summary>
+/// One synthetic test stream: register the monitor's user, watch the channel in framed mode for the test duration
+/// (SPEC §3), and judge it. Success means the first stream byte came within the startup timeout, castd neither
+/// refused nor closed the stream early, and packets arrived.
+/// </summary>
+internal sealed class StreamTest(MonitorOptions options, HttpClient http)
+{
+    /// <returns>The judged result; throws <see cref="OperationCanceledException"/> only when the monitor is stopping.</returns>
+    public async Task<StreamTestResult> RunAsync(CancellationToken stopping)
+    {
+        if (await RegisterAsync(stopping) is { } registerFailure)
+        {
+            return Judge(registerFailure, null);
+        }
+
+        var viewer = new StreamViewer(new ViewOptions(options.StreamHost, options.StreamPort, options.User, options.Channel,
+            Framed: true, Count: 1, Output: null, options.Duration, Ramp: TimeSpan.Zero), index: 0, output: null);
+        using var end = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        end.CancelAfter(options.Duration);
+        var watching = viewer.RunAsync(end.Token);
+
+        // The startup window is the smaller of the timeout and the test itself: a byte after the close is never seen.
+        using var startupWindow = CancellationTokenSource.CreateLinkedTokenSource(end.Token);
+        var startupTimer = Task.Delay(options.StartupTimeout, startupWindow.Token);
+        await Task.WhenAny(viewer.Result.FirstByte, watching, startupTimer);
+        await startupWindow.CancelAsync();
+        var startedInTime = viewer.Result.FirstByte.IsCompleted;
+        if (!startedInTime)
+        {
+            await end.CancelAsync();
+        }
+        var window = Ms(options.StartupTimeout < options.Duration ? options.StartupTimeout : options.Duration);
+
+        try
+        {
+            await watching;
+        }
+        catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+        {
+            // Only the connect itself throws on cancellation: castd did not even accept within the window.
+            return Judge($"no connection within {window} ms", viewer.Result);
+        }
+        catch (Exception e) when (e is SocketException or IOException)
+        {
+            return Judge($"stream {options.StreamHost}:{options.StreamPort}: {e.Message}", viewer.Result);
+        }
+        stopping.ThrowIfCancellationRequested();
+
+        var result = viewer.Result;
+        var failure = result switch
+        {
+            { Refusal: { } refusal } => $"refused: {refusal}",
+            _ when !startedInTime => $"no stream byte within {window} ms",
+            { ClosedByServer: true } => $"closed by castd after {result.Packets} packets",
+            { Packets: 0 } => "no packets",
+            _ => null,
+        };
+        return Judge(failure, result);
+    }
+
+    /// <returns>Null when registered, else the reason.</returns>
+    private async Task<string?> RegisterAsync(CancellationToken stopping)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        timeout.CancelAfter(options.StartupTimeout);
+        try
+        {
+            using var response = await http.PostAsync("/register", new StringContent(options.User), timeout.Token);
+            return response.IsSuccessStatusCode
+                ? null
+                : $"register {options.User}: HTTP {(int)response.StatusCode} {(await response.Content.ReadAsStringAsync(timeout.Token)).Trim()}";
+        }
+        catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+        {
+            return $"register {options.User}: no answer within {Ms(options.StartupTimeout)} ms";
+        }
+        catch (HttpRequestException e)
+        {
+            return $"register {options.User}: {e.Message}";
+        }
+    }
+
+    private StreamTestResult Judge(string? failure, ViewerResult? seen)
+    {
+        if (seen is null)
+        {
+            return new StreamTestResult(failure, null, [], null, 0, 0, 0);
+        }
+        // castload's stamp gives source → here; payloads without it fall back to castd's receive time → here.
+        List<long> latencies = [.. seen.LatenciesMicros, .. seen.CastdLatenciesMicros];
+        var recorder = new LatencyRecorder();
+        foreach (var micros in latencies)
+        {
+            recorder.Record(micros);
+        }
+        var startup = seen.Refusal is null && seen.FirstByteMs is { } ms ? ms / 1000 : (double?)null;
+        return new StreamTestResult(failure, startup, latencies, recorder.Summarize().P50Ms / 1000, seen.Packets, seen.Gaps,
+            seen.Packets * options.PacketDuration.TotalSeconds);
+    }
+
+    private static string Ms(TimeSpan span) => span.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture);
+}
