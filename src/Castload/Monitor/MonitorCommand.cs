@@ -78,17 +78,20 @@ internal static class MonitorCommand
             for (var number = 1; options.Iterations == 0 || number <= options.Iterations; number++)
             {
                 metrics.TestStarted();
+                StreamTestResult result;
                 try
                 {
-                    var result = await test.RunAsync(stopping);
-                    metrics.Record(result);
-                    Console.WriteLine(result.Format(number));
-                    failures += result.Succeeded ? 0 : 1;
+                    result = await test.RunAsync(stopping);
                 }
                 finally
                 {
+                    // Back to 0 however the test ended, before its result is counted: a scrape never sees a
+                    // finished test as still active.
                     metrics.TestEnded();
                 }
+                metrics.Record(result);
+                Console.WriteLine(result.Format(number));
+                failures += result.Succeeded ? 0 : 1;
                 await Task.Delay(options.Grace, stopping);
             }
         }
