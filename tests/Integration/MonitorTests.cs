@@ -83,6 +83,25 @@ public sealed partial class MonitorTests
     }
 
     [Fact]
+    public async Task PayloadsWithoutCastloadsStamp_AreTimedFromCastdsFramedReceiveTime()
+    {
+        await using var rig = await CastdRig.StartAsync([]);
+        using var stopFeeding = new CancellationTokenSource();
+        var feeding = FeedAsync(rig.Source, "plain1", stopFeeding.Token);
+        var run = await RunMonitorAsync(rig.Castd, "plain1", ["--iterations", "1", "--duration", "2s", "--grace", "1s"]);
+        await stopFeeding.CancelAsync();
+        await feeding;
+
+        Assert.True(run.Exit == 0, run.Output);
+        var test = TestLines(run.Output).Single();
+        Assert.InRange(test.Packets, 1, 101);
+        var scrape = run.Snapshots[^1].Scrape;
+        Assert.Equal(test.Packets, Value(scrape, "stream_monitor_packet_latency_seconds_count"));
+        Assert.InRange(Value(scrape, "stream_monitor_latency_seconds"), 1e-6, 1);
+        Assert.Equal(test.LatencyP50Ms!.Value / 1000, Value(scrape, "stream_monitor_latency_seconds"), 4);
+    }
+
+    [Fact]
     public async Task RefusedStream_AndUnreachableCastd_AreFailuresWithTheirReasons()
     {
         // castd admits one stream per user; a viewer of the monitor's own account already holds it, so castd answers ERR 429.
@@ -170,6 +189,16 @@ public sealed partial class MonitorTests
         }
         var (exit, output) = await monitor;
         return new MonitorRun(exit, output, snapshots, started);
+    }
+
+    /// <summary>Test payloads (not castload's stamp) on one channel every 20 ms, as a real source would send media.</summary>
+    private static async Task FeedAsync(TestSource source, string channel, CancellationToken stop)
+    {
+        for (ulong sequence = 0; !stop.IsCancellationRequested; sequence++)
+        {
+            await source.SendAsync(channel, sequence, TestPayloads.For(0, sequence));
+            await Task.Delay(20, CancellationToken.None);
+        }
     }
 
     private static double Value(string scrape, string name, params string[] labels) => PrometheusScrape.Value(scrape, name, labels);
