@@ -94,7 +94,7 @@ public sealed partial class MonitorTests
 
         Assert.True(run.Exit == 0, run.Output);
         var test = TestLines(run.Output).Single();
-        Assert.InRange(test.Packets, 1, 101);
+        Assert.True(test.Packets > 0, run.Output);
         var scrape = run.Snapshots[^1].Scrape;
         Assert.Equal(test.Packets, Value(scrape, "stream_monitor_packet_latency_seconds_count"));
         Assert.InRange(Value(scrape, "stream_monitor_latency_seconds"), 1e-6, 1);

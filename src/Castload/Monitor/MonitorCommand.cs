@@ -39,6 +39,17 @@ internal static class MonitorCommand
                 Console.Error.WriteLine($"castload monitor: --stream '{endpoint}' is not host:port");
                 return 2;
             }
+            if (!Uri.TryCreate($"http://{result.GetValue(http)}/", UriKind.Absolute, out _))
+            {
+                Console.Error.WriteLine($"castload monitor: --http '{result.GetValue(http)}' is not host:port");
+                return 2;
+            }
+            if (result.GetValue(duration) <= TimeSpan.Zero || result.GetValue(startupTimeout) <= TimeSpan.Zero || result.GetValue(packetMs) <= 0
+                || result.GetValue(metricsPort) is < 0 or > 65535)
+            {
+                Console.Error.WriteLine("castload monitor: --duration, --startup-timeout and --packet-ms must be above 0, --metrics-port 0..65535");
+                return 2;
+            }
             var options = new MonitorOptions(result.GetValue(http)!, endpoint[..colon], streamPort, result.GetValue(user)!,
                 result.GetValue(channel)!, result.GetValue(duration), result.GetValue(startupTimeout), result.GetValue(grace),
                 int.Max(0, result.GetValue(iterations)), TimeSpan.FromMilliseconds(result.GetValue(packetMs)),
