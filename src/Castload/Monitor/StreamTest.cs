@@ -57,8 +57,9 @@ internal sealed class StreamTest(MonitorOptions options, HttpClient http)
         var failure = result switch
         {
             { Refusal: { } refusal } => $"refused: {refusal}",
-            _ when !startedInTime => $"no stream byte within {window} ms",
+            // Before the timeout arm: a stream castd closes before its first byte was closed, not slow.
             { ClosedByServer: true } => $"closed by castd after {result.Packets} packets",
+            _ when !startedInTime => $"no stream byte within {window} ms",
             { Packets: 0 } => "no packets",
             _ => null,
         };
