@@ -2,6 +2,7 @@ using System.CommandLine;
 using Castd.Castload.Bench;
 using Castd.Castload.Chat;
 using Castd.Castload.Fans;
+using Castd.Castload.Monitor;
 using Castd.Castload.Report;
 using Castd.Castload.Sessions;
 using Castd.Castload.Source;
@@ -16,5 +17,6 @@ var root = new RootCommand("castload — castd's companion: channel-source simul
     ChatCommand.Create(),
     FansCommand.Create(),
     ReportCommand.Create(),
+    MonitorCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

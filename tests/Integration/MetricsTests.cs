@@ -1,7 +1,4 @@
-using System.Diagnostics;
-using System.Globalization;
 using System.Net;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using Castd.Tests.Integration.Infrastructure;
 
@@ -39,7 +36,7 @@ public sealed partial class MetricsTests
         Assert.Equal(1, Value(scrape, "castd_source_connected"));
         Assert.True(Value(scrape, "castd_delivery_latency_seconds_count") >= 1);
 
-        var (exit, output) = await PromtoolAsync(scrape);
+        var (exit, output) = await PrometheusScrape.PromtoolAsync(scrape);
         Assert.True(exit == 0 && output.Length == 0, $"promtool check metrics: exit {exit}\n{output}");
     }
 
@@ -69,11 +66,7 @@ public sealed partial class MetricsTests
     [Fact]
     public async Task Dashboard_IsValidJson_AndEveryExpressionNamesAnExportedMetric()
     {
-        using var dashboard = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "packaging", "grafana", "castd-dashboard.json")));
-        var expressions = dashboard.RootElement.GetProperty("panels").EnumerateArray()
-            .SelectMany(p => p.GetProperty("targets").EnumerateArray())
-            .Select(t => t.GetProperty("expr").GetString()!)
-            .ToList();
+        var expressions = await PrometheusScrape.DashboardExpressionsAsync("castd-dashboard.json");
         Assert.NotEmpty(expressions);
 
         // A castd with traffic on every path the dashboard shows, so that every family has samples.
@@ -87,22 +80,15 @@ public sealed partial class MetricsTests
         await viewer.WaitForLengthAsync(20 * 200, TimeSpan.FromSeconds(10));
         await Task.Delay(1500);
         var scrape = await rig.Castd.Http.GetStringAsync("/metrics");
-        var exported = FamilyNames(scrape);
+        var exported = PrometheusScrape.FamilyNames(scrape);
 
         var used = expressions.SelectMany(e => MetricName().Matches(e).Select(m => m.Value)).Distinct().ToList();
         Assert.NotEmpty(used);
         Assert.All(used, name => Assert.True(exported.Contains(name), $"the dashboard uses {name}, which castd does not export"));
     }
 
-    private static HashSet<string> FamilyNames(string scrape) =>
-        [.. scrape.Split('\n').Where(l => l.Length > 0 && l[0] != '#').Select(l => l[..l.IndexOfAny(['{', ' '])])];
-
-    private static double Value(string scrape, string name, string? channel = null)
-    {
-        var line = scrape.Split('\n').Single(l => l.StartsWith(name + "{", StringComparison.Ordinal)
-            && (channel is null || l.Contains($"channel=\"{channel}\"", StringComparison.Ordinal)));
-        return double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
-    }
+    private static double Value(string scrape, string name, string? channel = null) =>
+        PrometheusScrape.Value(scrape, name, channel is null ? [] : [$"channel=\"{channel}\""]);
 
     private static async Task WaitForStatusAsync(CastdProcess castd, HttpStatusCode status)
     {
@@ -117,24 +103,6 @@ public sealed partial class MetricsTests
             Assert.True(DateTime.UtcNow < deadline, $"/readyz stayed {response.StatusCode}");
             await Task.Delay(50);
         }
-    }
-
-    /// <summary>Debian's promtool (package prometheus, installed by scripts/test.sh).</summary>
-    private static async Task<(int Exit, string Output)> PromtoolAsync(string scrape)
-    {
-        Assert.True(File.Exists("/usr/bin/promtool"), "promtool missing: scripts/test.sh installs Debian's prometheus package");
-        var info = new ProcessStartInfo("/usr/bin/promtool", ["check", "metrics"])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(info)!;
-        await process.StandardInput.WriteAsync(scrape);
-        process.StandardInput.Close();
-        var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, output.Trim());
     }
 
     /// <summary>Metric names in PromQL: castd's own and ASP.NET Core's HTTP server histogram, with their sample suffixes.</summary>

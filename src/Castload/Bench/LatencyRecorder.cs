@@ -22,14 +22,21 @@ internal sealed class LatencyRecorder
 
     public void Record(long micros) => _histograms.Value!.RecordValue(long.Clamp(micros, 0, HighestMicros));
 
-    /// <summary>All threads' samples together, in milliseconds; call after every receiver has stopped.</summary>
-    public LatencySummary Summarize()
+    /// <summary>All threads' samples together, in microseconds; call after every receiver has stopped.</summary>
+    public LongHistogram Merged()
     {
         var merged = new LongHistogram(HighestMicros, 3);
         foreach (var histogram in _histograms.Values)
         {
             merged.Add(histogram);
         }
+        return merged;
+    }
+
+    /// <summary>All threads' samples together, in milliseconds; call after every receiver has stopped.</summary>
+    public LatencySummary Summarize()
+    {
+        var merged = Merged();
         if (merged.TotalCount == 0)
         {
             return default;

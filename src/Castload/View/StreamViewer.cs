@@ -42,9 +42,9 @@ internal sealed class StreamViewer(ViewerRequest request, Stream? output = null,
             {
                 var read = await reader.ReadAsync(cancellationToken);
                 var buffer = read.Buffer;
-                if (!buffer.IsEmpty)
+                if (!buffer.IsEmpty && Result.FirstByteMs is null)
                 {
-                    Result.FirstByteMs ??= Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                    Result.MarkFirstByte(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 }
                 if (first && buffer.Length >= 4)
                 {
@@ -108,7 +108,7 @@ internal sealed class StreamViewer(ViewerRequest request, Stream? output = null,
         Span<byte> header = stackalloc byte[FramedHeader.Size];
         while (reader.TryCopyTo(header))
         {
-            var (sequence, _, length) = FramedHeader.Read(header);
+            var (sequence, receivedMicros, length) = FramedHeader.Read(header);
             if (reader.Remaining < FramedHeader.Size + length)
             {
                 break;
@@ -116,12 +116,13 @@ internal sealed class StreamViewer(ViewerRequest request, Stream? output = null,
             reader.Advance(FramedHeader.Size);
             var payload = buffer.Slice(reader.Position, length);
             reader.Advance(length);
-            Check(sequence, payload);
+            Check(sequence, receivedMicros, payload);
         }
         return reader.Position;
     }
 
-    private void Check(ulong sequence, ReadOnlySequence<byte> payload)
+    /// <param name="receivedMicros">castd's receive time from the framed header (Unix µs), 0 when unknown.</param>
+    private void Check(ulong sequence, ulong receivedMicros, ReadOnlySequence<byte> payload)
     {
         Result.AddPacket(payload.Length);
         if (_lastSequence is { } last)
@@ -137,11 +138,18 @@ internal sealed class StreamViewer(ViewerRequest request, Stream? output = null,
         }
         _lastSequence = sequence;
         var bytes = payload.IsSingleSegment ? payload.FirstSpan : payload.ToArray();
-        if (!PayloadStamp.IsIntact(bytes, sequence))
+        long sentMicros;
+        if (PayloadStamp.IsIntact(bytes, sequence))
+        {
+            PayloadStamp.TryRead(bytes, out _, out sentMicros);
+        }
+        else
         {
             Result.Corrupt++;
+            // Not castload's payload (a real source): castd's receive time still measures castd's own delay.
+            sentMicros = (long)receivedMicros;
         }
-        else if (PayloadStamp.TryRead(bytes, out _, out var sentMicros))
+        if (sentMicros != 0)
         {
             var micros = PayloadStamp.NowMicros() - sentMicros;
             Result.AddLatency(micros);

@@ -10,6 +10,7 @@ internal sealed class ViewerResult
     private long _packets;
     private long _latencySumMicros;
     private long _latencyCount;
+    private readonly TaskCompletionSource _firstByte = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public string? Refusal { get; set; }
 
@@ -20,13 +21,16 @@ internal sealed class ViewerResult
     public long Bytes => Volatile.Read(ref _bytes);
 
     /// <summary>From the start of the TCP connect to the first stream byte (or ERR line): the cost of admission plus the wait for a packet.</summary>
-    public double? FirstByteMs { get; set; }
+    public double? FirstByteMs { get; private set; }
+
+    /// <summary>Completes when <see cref="FirstByteMs"/> is set, so a watcher can enforce a startup timeout.</summary>
+    public Task FirstByte => _firstByte.Task;
 
     /// <summary>Framed only: packets received.</summary>
     public long Packets => Volatile.Read(ref _packets);
 
     /// <summary>
-    /// Framed only: the count and sum of stamped packets' latencies, so a sampler takes an interval's mean from two
+    /// Framed only: the count and sum of packets' latencies (from castload's send stamp, else from castd's receive time), so a sampler takes an interval's mean from two
     /// readings (read while the viewer runs, the sum may hold one sample more than the count: negligible in a mean).
     /// </summary>
     public (long Count, long SumMicros) Latency
@@ -59,5 +63,11 @@ internal sealed class ViewerResult
     {
         Volatile.Write(ref _latencySumMicros, _latencySumMicros + micros);
         Volatile.Write(ref _latencyCount, _latencyCount + 1);
+    }
+
+    public void MarkFirstByte(double milliseconds)
+    {
+        FirstByteMs = milliseconds;
+        _firstByte.TrySetResult();
     }
 }
