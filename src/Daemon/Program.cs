@@ -6,6 +6,10 @@ if (args is ["--help"] or ["-h"])
     Console.Write(Settings.HelpText());
     return 0;
 }
+if (args is ["doctor", ..])
+{
+    return Doctor.Run(args.AsSpan(1), Console.Out, Console.Error);
+}
 
 CastdOptions options;
 try

@@ -17,14 +17,18 @@ namespace Castd.Daemon.Hosting;
 /// <summary>Wires castd together: both listeners, the ingest loop, usage accounting and the HTTP endpoints.</summary>
 internal static class CastdHost
 {
+    /// <summary>
+    /// Thousands of viewers reconnect at once after a network blip; Kestrel's default backlog of 512 overflowed at ~15k
+    /// connects/s here. The kernel still caps it at net.core.somaxconn (4096 on Debian 12; castd doctor checks it).
+    /// </summary>
+    internal const int ListenBacklog = 4096;
+
     public static WebApplication Build(string[] args, CastdOptions options, IStateStore store)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
         builder.Services.AddSystemd();
         ConfigureLogging(builder.Logging, options);
-        // Thousands of viewers reconnect at once after a network blip; Kestrel's default backlog of 512 overflowed
-        // at ~15k connects/s here. The kernel still caps it at net.core.somaxconn (4096 on Debian 12).
-        builder.WebHost.UseSockets(sockets => sockets.Backlog = 4096);
+        builder.WebHost.UseSockets(sockets => sockets.Backlog = ListenBacklog);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(options.ServerHost, options.ServerPort, _ => { });
