@@ -10,6 +10,7 @@ using Castd.Protocol.Buffers;
 using Castd.Storage;
 using Castd.Storage.Sessions;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Hosting.Systemd;
 using OpenTelemetry.Metrics;
 
 namespace Castd.Daemon.Hosting;
@@ -57,6 +58,10 @@ internal static class CastdHost
         services.AddHostedService<SourceClient>();
         services.AddHostedService<SessionSweepService>();
         services.AddHostedService<UsageFlushService>();
+        if (SystemdHelpers.IsSystemdService())
+        {
+            services.AddHostedService<WatchdogService>();
+        }
 
         if (options.MetricsEnabled)
         {
