@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command (README, .ci/run): formatting check, every test that is not a long stress run (the chat page in a
-# real browser included), the allocation budgets of the hot path, and the fan-out benchmark harness in smoke mode.
+# real browser included), the allocation budgets of the hot path, the fan-out benchmark harness in smoke mode, and
+# the .deb: built, checked (layout, lintian, the unit, the notify protocol) and installed in a booted Debian 12.
 # Needs the .NET SDK; installs promtool, chromium (and Node.js if missing) from Debian; the suites start real castd
 # processes, sockets, RocksDB directories and a headless browser themselves.
 set -euo pipefail
@@ -26,3 +27,8 @@ CASTD_BUILD_LOCK= ./scripts/check-allocations.sh
 # The fan-out comparison in smoke mode (a few seconds per target), so the harness cannot rot: fails if castd,
 # Redis, NATS or the ceiling writer delivered nothing. Installs redis-server, nats-server and iperf3 if missing.
 ./bench/fanout/run.sh --smoke >/dev/null
+# The .deb (issue 8): one build for both suites. test.sh: dpkg-deb layout, lintian, systemd-analyze, the notify
+# protocol; test-systemd.sh: a debootstrapped Debian 12 booted under systemd-nspawn (root cached in /var/cache).
+deb="$(CASTD_BUILD_LOCK= ./packaging/deb/build.sh | tail -1)"
+CASTD_BUILD_LOCK= ./packaging/deb/test.sh "$deb"
+CASTD_BUILD_LOCK= ./packaging/deb/test-systemd.sh "$deb"

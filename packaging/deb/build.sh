@@ -10,9 +10,7 @@
 # --keep-tree    leaves the package tree in DIR (the tests check and run it); otherwise it is deleted.
 # Prints the .deb's path last. Needs the .NET SDK; installs dpkg-dev and python3 if missing.
 set -euo pipefail
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-here="$root/packaging/deb"
-source "$here/lib.sh"
+source "$(dirname "$0")/lib.sh"
 
 compare=false
 keep_tree=
@@ -27,7 +25,7 @@ done
 
 version="$(project_version "$root")"
 # Debian versions start with a digit and use only these characters (deb-version(7)).
-[[ "$version" =~ ^[0-9][A-Za-z0-9.+~-]*$ ]] || { echo "build.sh: <Version> '$version' is not a Debian version" >&2; exit 1; }
+[[ "$version" =~ ^[0-9][A-Za-z0-9.+~-]*$ ]] || fail "<Version> '$version' is not a Debian version"
 need_packages dpkg-shlibdeps=dpkg-dev python3=python3
 
 # Measured with --compare-r2r (README, "Install and operate"): ReadyToRun made start-up slower, so it is off.
@@ -40,7 +38,7 @@ stage() {
   local r2r="$1" tree="$2" lib="$2/usr/lib/castd" project pub file
   for project in Daemon Castload; do
     pub="$work/publish-$r2r-$project"
-    heavy dotnet publish "$root/src/$project" -c Release -r linux-x64 --self-contained -p:PublishReadyToRun="$r2r" \
+    heavy dotnet publish "$root/src/$project" -c Release -r linux-x64 --self-contained -p:PublishReadyToRun="$r2r" -p:SatelliteResourceLanguages=en \
       -o "$pub" -nologo -v quiet >&2
   done
   mkdir -p "$lib"
@@ -51,7 +49,7 @@ stage() {
   (cd "$work/publish-$r2r-Castload" && find . -type f -printf '%P\n') | while read -r file; do
     if [[ -e "$lib/$file" ]]; then
       [[ "$file" == Microsoft.Extensions.ObjectPool.dll ]] || cmp -s "$work/publish-$r2r-Castload/$file" "$lib/$file" \
-        || { echo "build.sh: castload's $file differs from castd's" >&2; exit 1; }
+        || fail "castload's $file differs from castd's"
     else
       install -D -m 644 "$work/publish-$r2r-Castload/$file" "$lib/$file"
     fi
@@ -106,7 +104,7 @@ control() {
   mkdir -p "$work/shlibs/debian"
   printf 'Source: castd\n\nPackage: castd\nArchitecture: amd64\n' > "$work/shlibs/debian/control"
   depends="$(cd "$work/shlibs" && dpkg-shlibdeps -O "${elves[@]}" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')"
-  [[ -n "$depends" ]] || { echo "build.sh: dpkg-shlibdeps found no dependencies" >&2; exit 1; }
+  [[ -n "$depends" ]] || fail "dpkg-shlibdeps found no dependencies"
   sed -e "s/@VERSION@/$version/" -e "s/@DEPENDS@/$depends/" \
     -e "s/@INSTALLED_SIZE@/$(du -s --apparent-size --block-size=1024 --exclude=DEBIAN "$tree" | cut -f1)/" "$here/control.in"
 }
@@ -117,7 +115,6 @@ startup() {
 }
 
 tree="$work/tree-$default_r2r"
-started=$SECONDS
 stage "$default_r2r" "$tree"
 echo "published and staged (ReadyToRun=$default_r2r) in $((SECONDS - started)) s" >&2
 if $compare; then

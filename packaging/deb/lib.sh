@@ -1,4 +1,9 @@
-# Sourced by build.sh, test.sh and test-systemd.sh: the build lock and installing what a clean CI machine lacks.
+# Sourced by build.sh, test.sh and test-systemd.sh: where things are, failing, the build lock and installing what a
+# clean CI machine lacks.
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+started=$SECONDS
+fail() { echo "$(basename "$0"): FAIL: $*" >&2; exit 1; }
 
 # CPU-heavy steps hold the shared build lock ($CASTD_BUILD_LOCK, default /tmp/castd-build.lock) so they never run
 # beside another build on the same cores. CASTD_BUILD_LOCK= (empty) when the caller holds it already.
