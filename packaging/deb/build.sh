@@ -71,7 +71,7 @@ stage() {
     | gzip -9n > "$tree/usr/share/man/man1/castd.1.gz"
   "$lib/castload" --help | python3 "$here/manpage.py" castload "castd's load tester and channel-source simulator" "$version" \
     | gzip -9n > "$tree/usr/share/man/man1/castload.1.gz"
-  install -m 644 "$root/systemd/castd.service" "$tree/lib/systemd/system/"
+  install -m 644 "$root/systemd/castd.service" "$root/systemd/castd.socket" "$tree/lib/systemd/system/"
   install -m 644 "$root/packaging/sysctl/90-castd.conf" "$tree/usr/share/castd/sysctl/"
   cp -r "$root/packaging/grafana" "$tree/usr/share/castd/"
   install -m 644 "$here/copyright" "$tree/usr/share/doc/castd/"

@@ -68,11 +68,14 @@ class Unit:
 
 class Service:
     """One castd process started as the unit starts it; conf_file stands in for /etc/castd/castd.conf, extra is what
-    systemd itself would add to the environment (WATCHDOG_USEC, say)."""
+    systemd itself would add to the environment (WATCHDOG_USEC, say). With listen (addresses such as 127.0.0.1:8080),
+    systemd-socket-activate holds those listening sockets, as castd.socket would, and on the first connection execs
+    castd in its own place (so this process stays castd's parent), passing them (LISTEN_FDS, LISTEN_PID)."""
 
-    def __init__(self, unit, conf_file, state_dir, output, extra=None):
+    def __init__(self, unit, conf_file, state_dir, output, extra=None, listen=()):
         self.unit = unit
         self.extra = extra or {}
+        self.listen = listen
         self.conf_file = conf_file
         self.state_dir = state_dir
         self.output = output
@@ -95,6 +98,10 @@ class Service:
         env.update(self.extra)
         self.started = time.monotonic()
         command = [self.unit.under_root(self.unit.exec_start[0])] + self.unit.exec_start[1:]
+        if self.listen:
+            # systemd-socket-activate hands its child only the variables named with -E.
+            command = (["systemd-socket-activate"] + [f"--listen={address}" for address in self.listen]
+                       + [f"--setenv={name}" for name in env] + command)
         self.process = subprocess.Popen(command, env=env, stdout=self.output, stderr=subprocess.STDOUT)
 
     def wait_for(self, message, timeout):

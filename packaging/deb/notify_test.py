@@ -3,7 +3,8 @@ ExecStart and Environment=, the shipped castd.conf plus an admin's edits, a STAT
 systemd that listens on NOTIFY_SOCKET. Checks that READY=1 comes only once both ports answer and storage is open,
 that WATCHDOG=1 pings come, that SIGTERM brings STOPPING=1 and exit 0 within TimeoutStopSec, and that the stop
 flushed usage: the flush interval is set to 10 minutes, so what a restarted castd reports was written by the final
-flush alone. castload (from the same tree) is the channel source and the viewer. Usage: notify_test.py TREE"""
+flush alone. castload (from the same tree) is the channel source and the viewer. Then socket activation through
+systemd-socket-activate, as castd.socket does it. Usage: notify_test.py TREE"""
 import json
 import os
 import shutil
@@ -32,6 +33,39 @@ def http(port, path, body=None):
 def stream_answers(port):
     with socket.create_connection(("127.0.0.1", port), timeout=2):
         return True
+
+
+def socket_activation(unit, conf, state, http_port, stream_port, services):
+    """castd.socket without systemd: castd serves on the sockets it is handed, and refuses ones castd.conf disagrees with."""
+    with open(os.devnull, "wb") as quiet:
+        passed = fake_systemd.Service(unit, conf, state, quiet, listen=[f"127.0.0.1:{http_port}", f"127.0.0.1:{stream_port}"])
+        services.append(passed)
+        passed.start()
+        time.sleep(0.3)
+        # The first connection makes systemd-socket-activate exec castd; it waits in the backlog until castd accepts.
+        status, _ = http(http_port, "/healthz")
+        passed.wait_for("READY=1", 60)
+        if status != 200 or not stream_answers(stream_port):
+            fail("castd does not serve on the sockets it was passed")
+        if passed.terminate() != 0:
+            fail("castd on passed sockets did not exit 0")
+    wrong = os.path.join(os.path.dirname(conf), "wrong-port.conf")
+    shutil.copy(conf, wrong)
+    with open(wrong, "a") as admin:
+        admin.write(f"SERVER_PORT={fake_systemd.free_port()}\n")
+    output = os.path.join(os.path.dirname(conf), "wrong-port.log")
+    with open(output, "wb") as log:
+        mismatched = fake_systemd.Service(unit, wrong, state, log, listen=[f"127.0.0.1:{http_port}", f"127.0.0.1:{stream_port}"])
+        services.append(mismatched)
+        mismatched.start()
+        time.sleep(0.3)
+        stream_answers(stream_port)
+        code = mismatched.process.wait(timeout=30)
+    with open(output) as log:
+        said = log.read()
+    if code != 2 or "make castd.socket's ListenStream= match castd.conf" not in said:
+        fail(f"castd passed a socket castd.conf does not name exited {code}: {said}")
+    print("socket activation: castd serves on the sockets passed; passed one castd.conf does not name, it exits 2 and says so")
 
 
 def main():
@@ -98,6 +132,7 @@ def main():
             for line in lines:
                 json.loads(line)
         print("every log line castd wrote is one JSON object (Environment=CASTD_LOG_FORMAT=json)")
+        socket_activation(unit, conf, state, http_port, stream_port, services)
     except (TimeoutError, RuntimeError, ValueError, OSError) as error:
         with open(log_path, errors="replace") as log:
             sys.stderr.write(log.read()[-4000:])

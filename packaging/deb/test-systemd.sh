@@ -3,7 +3,8 @@
 # $CASTD_TEST_ROOT, default /var/cache/castd-test-root), first without systemd running (the maintainer scripts must
 # not fail there), then booted under systemd-nspawn. In it: apt install the .deb, castd active as a dynamic user with
 # LimitNOFILE and the watchdog, curl and netcat from the host (the container shares its loopback), JSON lines in
-# journalctl, data kept across restart and upgrade, clean restart and stop, remove keeps data, purge leaves nothing.
+# journalctl, data kept across restart and upgrade, a restart on castd.socket that refuses nothing, clean restart and
+# stop, remove keeps data, purge leaves nothing.
 #   packaging/deb/test-systemd.sh [castd_<version>_amd64.deb]
 # Runs as root; installs systemd-container, debootstrap, curl, netcat-openbsd and python3 if missing.
 set -euo pipefail
@@ -137,17 +138,40 @@ ct apt-get install -y -qq --reinstall "$pkg" >/dev/null 2>&1 || fail "apt reinst
   || fail "reinstall did not restart castd"
 step "apt install --reinstall: castd restarted with the new files"
 
-# 8. Stop: SIGTERM, a clean exit well within TimeoutStopSec.
+# 8. Socket activation (castd.socket, opt-in): a restart refuses nothing, where without it requests fail meanwhile.
+restart_under_probe() {
+  python3 "$here/http_probe.py" "$http_port" 4 > "$machine.probe" &
+  local probe=$!
+  sleep 0.5
+  ct systemctl restart castd || fail "systemctl restart failed"
+  wait "$probe"
+  cat "$machine.probe"
+}
+read -r answered failed < <(restart_under_probe)
+((failed > 0 && answered > 0)) || fail "without castd.socket a restart should fail some requests: $answered answered, $failed failed"
+mkdir -p "$machine/etc/systemd/system/castd.socket.d"
+printf '[Socket]\nListenStream=\nListenStream=127.0.0.1:%s\nListenStream=127.0.0.1:%s\n' \
+  "$http_port" "$stream_port" > "$machine/etc/systemd/system/castd.socket.d/test-ports.conf"
+ct systemctl stop castd
+ct systemctl enable --quiet --now castd.socket || fail "castd.socket did not start"
+ct systemctl start castd
+[[ "$(ct systemctl is-active castd)" == active ]] || fail "castd not active on castd.socket: $(ct journalctl -u castd -n 5 -o cat)"
+read -r answered_socket failed_socket < <(restart_under_probe)
+((failed_socket == 0 && answered_socket > 0)) || fail "with castd.socket a restart failed $failed_socket requests ($answered_socket answered)"
+step "castd.socket: $answered_socket requests during a restart, none failed (without it: $failed of $((answered + failed)) failed)"
+
+# 9. Stop: SIGTERM, a clean exit well within TimeoutStopSec.
 stop_started=$SECONDS
 ct systemctl stop castd || fail "systemctl stop failed"
 result="Result=$(ct systemctl show -p Result --value castd) ExecMainStatus=$(ct systemctl show -p ExecMainStatus --value castd)"
 [[ "$result" == "Result=success ExecMainStatus=0" ]] || fail "stop was not clean: $result"
 step "systemctl stop: $result in $((SECONDS - stop_started)) s"
 
-# 9. Remove keeps data and configuration; purge leaves nothing.
+# 10. Remove keeps data and configuration; purge leaves nothing.
 ct apt-get remove -y -qq castd >/dev/null 2>&1 || fail "apt remove failed"
+[[ "$(ct systemctl is-active castd.socket)" != active ]] || fail "castd.socket still listens after remove"
 [[ -d "$machine/var/lib/private/castd" && -f "$machine/etc/castd/castd.conf" ]] || fail "remove deleted data or castd.conf"
-rm -r "$machine/etc/systemd/system/castd.service.d"
+rm -r "$machine/etc/systemd/system/castd.service.d" "$machine/etc/systemd/system/castd.socket.d"
 ct apt-get purge -y -qq castd >/dev/null 2>&1 || fail "apt purge failed"
 left="$(find "$machine" -mindepth 1 -xdev \( -path "$machine/proc" -o -path "$machine/mnt/castd" \) -prune \
   -o -name '*castd*' -print)"

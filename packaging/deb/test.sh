@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The package's fast suite (CI runs it from scripts/test.sh): builds the .deb (or takes the one given), checks its
 # metadata and layout with dpkg-deb, runs lintian (no errors allowed), systemd-analyze verify (no output allowed) and
-# security (exposure <= 2.0) on the unit, then the notify protocol with the packaged binaries (notify_test.py).
+# security (exposure <= 2.0) on the units, then the notify protocol and socket activation with the packaged binaries
+# (notify_test.py).
 #   packaging/deb/test.sh [castd_<version>_amd64.deb]
 # Installs lintian, python3 and systemd (for systemd-analyze) from Debian if missing. The real systemd suite is
 # test-systemd.sh.
@@ -34,7 +35,7 @@ awk '$2 != "root/root" { bad = 1 } END { exit bad }' <<<"$contents" || fail "a f
 paths="$(awk '{ print $6 ($7 == "->" ? " -> " $8 : "") }' <<<"$contents")"
 for path in ./usr/lib/castd/castd ./usr/lib/castd/castload ./usr/lib/castd/librocksdb.so ./usr/lib/castd/castd.dll \
   "./usr/bin/castd -> ../lib/castd/castd" "./usr/bin/castload -> ../lib/castd/castload" ./etc/castd/castd.conf \
-  ./lib/systemd/system/castd.service ./usr/share/doc/castd/copyright ./usr/share/doc/castd/changelog.gz \
+  ./lib/systemd/system/castd.service ./lib/systemd/system/castd.socket ./usr/share/doc/castd/copyright ./usr/share/doc/castd/changelog.gz \
   ./usr/share/doc/castd/README.md.gz ./usr/share/man/man1/castd.1.gz ./usr/share/castd/sysctl/90-castd.conf \
   ./usr/share/lintian/overrides/castd \
   $(cd "$root/packaging" && find grafana -type f -printf './usr/share/castd/%p\n'); do
@@ -63,9 +64,11 @@ grep -E '^E: ' <<<"$lintian_out" && fail "lintian reports errors"
 echo "lintian: no errors, $(grep -c '^W: ' <<<"$lintian_out" || true) warnings${lintian_out:+:}"
 grep -E '^W: ' <<<"$lintian_out" || true
 
-# The unit as shipped, with ExecStart pointed at the extracted binary (verify needs it to exist): not a word back.
+# The units as shipped, ExecStart pointed at the extracted binary (verify needs it to exist): not a word back.
 sed "s|^ExecStart=/usr/bin/castd|ExecStart=$tree/usr/bin/castd|" "$tree/lib/systemd/system/castd.service" > "$tree/castd.service"
-verify="$(cd "$tree" && systemd-analyze verify --man=no "$tree/castd.service" 2>&1)" || fail "systemd-analyze verify failed: $verify"
+cp "$tree/lib/systemd/system/castd.socket" "$tree/"
+verify="$(cd "$tree" && systemd-analyze verify --man=no "$tree/castd.service" "$tree/castd.socket" 2>&1)" \
+  || fail "systemd-analyze verify failed: $verify"
 [[ -z "$verify" ]] || fail "systemd-analyze verify said: $verify"
 score="$(systemd-analyze security --offline=yes "$tree/lib/systemd/system/castd.service" 2>&1 \
   | sed -n 's/.*Overall exposure level for castd.service: \([0-9.]*\).*/\1/p')"

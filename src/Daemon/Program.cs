@@ -12,9 +12,11 @@ if (args is ["doctor", ..])
 }
 
 CastdOptions options;
+(ulong Http, ulong Stream)? passedSockets;
 try
 {
     options = CastdOptions.FromEnvironment(Environment.GetEnvironmentVariable);
+    passedSockets = SystemdSockets.Find(Environment.GetEnvironmentVariable, options.ServerPort, options.StreamPort);
 }
 catch (FormatException ex)
 {
@@ -38,7 +40,7 @@ using (store)
 {
     try
     {
-        await CastdHost.Build(args, options, store).RunAsync();
+        await CastdHost.Build(args, options, passedSockets, store).RunAsync();
     }
     catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException or System.Net.Sockets.SocketException)
     {

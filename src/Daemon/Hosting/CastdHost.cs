@@ -10,6 +10,7 @@ using Castd.Protocol.Buffers;
 using Castd.Storage;
 using Castd.Storage.Sessions;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Hosting.Systemd;
 using OpenTelemetry.Metrics;
 
@@ -24,7 +25,8 @@ internal static class CastdHost
     /// </summary>
     internal const int ListenBacklog = 4096;
 
-    public static WebApplication Build(string[] args, CastdOptions options, IStateStore store)
+    /// <param name="passedSockets">Listening sockets from systemd socket activation; null to bind the configured ports.</param>
+    public static WebApplication Build(string[] args, CastdOptions options, (ulong Http, ulong Stream)? passedSockets, IStateStore store)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
         builder.Services.AddSystemd();
@@ -32,8 +34,17 @@ internal static class CastdHost
         builder.WebHost.UseSockets(sockets => sockets.Backlog = ListenBacklog);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Listen(options.ServerHost, options.ServerPort, _ => { });
-            kestrel.Listen(options.StreamHost, options.StreamPort, listen => listen.UseConnectionHandler<ViewerConnectionHandler>());
+            Action<ListenOptions> viewers = listen => listen.UseConnectionHandler<ViewerConnectionHandler>();
+            if (passedSockets is var (http, stream))
+            {
+                kestrel.ListenHandle(http);
+                kestrel.ListenHandle(stream, viewers);
+            }
+            else
+            {
+                kestrel.Listen(options.ServerHost, options.ServerPort, _ => { });
+                kestrel.Listen(options.StreamHost, options.StreamPort, viewers);
+            }
         });
 
         var services = builder.Services;
