@@ -162,7 +162,7 @@ step "castd.socket: $answered_socket requests during a restart, none failed (wit
 
 # 9. Stop: SIGTERM, a clean exit well within TimeoutStopSec.
 stop_started=$SECONDS
-ct systemctl stop castd || fail "systemctl stop failed"
+ct systemctl stop castd.socket castd || fail "systemctl stop failed"
 result="Result=$(ct systemctl show -p Result --value castd) ExecMainStatus=$(ct systemctl show -p ExecMainStatus --value castd)"
 [[ "$result" == "Result=success ExecMainStatus=0" ]] || fail "stop was not clean: $result"
 step "systemctl stop: $result in $((SECONDS - stop_started)) s"
