@@ -1,27 +1,22 @@
 #!/usr/bin/env bash
 # Builds packaging/deb/out/castd_<version>_amd64.deb with Debian's own tools (dpkg-shlibdeps, dpkg-deb): castd and
-# castload published self-contained for linux-x64 (the VM needs no .NET), the hardened unit, maintainer scripts,
+# castload published self-contained for linux-x64 (the VM needs no .NET), the hardened units, maintainer scripts,
 # /etc/castd/castd.conf generated from `castd --help`, docs, the Grafana dashboards and the sysctl snippet.
 #
-#   packaging/deb/build.sh [--compare-r2r] [--keep-tree DIR]
+#   packaging/deb/build.sh [--compare-r2r]
 #
 # --compare-r2r  also publishes the other ReadyToRun choice, measures start-up (spawn to READY=1, median of 5) of
 #                both and packages the faster one. Measured here: with ReadyToRun is faster (see README).
-# --keep-tree    leaves the package tree in DIR (the tests check and run it); otherwise it is deleted.
 # Prints the .deb's path last. Needs the .NET SDK; installs dpkg-dev and python3 if missing.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 compare=false
-keep_tree=
-while (($#)); do
-  case "$1" in
-  --compare-r2r) compare=true ;;
-  --keep-tree) keep_tree="${2:?--keep-tree needs a directory}"; shift ;;
-  *) echo "build.sh: unknown argument $1 (see the comment at the top)" >&2; exit 2 ;;
-  esac
-  shift
-done
+case "${1-}" in
+--compare-r2r) compare=true ;;
+"") ;;
+*) echo "build.sh: unknown argument $1 (see the comment at the top)" >&2; exit 2 ;;
+esac
 
 version="$(project_version "$root")"
 # Debian versions start with a digit and use only these characters (deb-version(7)).
@@ -110,19 +105,14 @@ control() {
     -e "s/@INSTALLED_SIZE@/$(du -s --apparent-size --block-size=1024 --exclude=DEBIAN "$tree" | cut -f1)/" "$here/control.in"
 }
 
-# Spawn to READY=1 of the tree's castd, median of 5, in seconds.
-startup() {
-  python3 "$here/startup.py" "$1"
-}
-
 tree="$work/tree-$default_r2r"
 stage "$default_r2r" "$tree"
 echo "published and staged (ReadyToRun=$default_r2r) in $((SECONDS - started)) s" >&2
 if $compare; then
   other=$([[ $default_r2r == true ]] && echo false || echo true)
   stage "$other" "$work/tree-$other"
-  default_s="$(startup "$tree")"
-  other_s="$(startup "$work/tree-$other")"
+  default_s="$(python3 "$here/startup.py" "$tree")"
+  other_s="$(python3 "$here/startup.py" "$work/tree-$other")"
   echo "start-up to READY=1, median of 5: ReadyToRun=$default_r2r ${default_s} s, ReadyToRun=$other ${other_s} s" >&2
   if python3 -c "import sys; sys.exit(not float(sys.argv[1]) < float(sys.argv[2]))" "$other_s" "$default_s"; then
     echo "build.sh: ReadyToRun=$other is faster here: packaging it (and change default_r2r)" >&2
@@ -134,9 +124,5 @@ out="$here/out"
 mkdir -p "$out"
 deb="$out/castd_${version}_amd64.deb"
 heavy dpkg-deb --root-owner-group -Zxz --build "$tree" "$deb" >/dev/null
-if [[ -n "$keep_tree" ]]; then
-  rm -rf "$keep_tree"
-  mv "$tree" "$keep_tree"
-fi
-echo "$(du -h "$deb" | cut -f1) $(du -sh --exclude=DEBIAN "${keep_tree:-$tree}" 2>/dev/null | cut -f1) installed, in $((SECONDS - started)) s" >&2
+echo "$(du -h "$deb" | cut -f1), $(du -sh --exclude=DEBIAN "$tree" | cut -f1) installed, in $((SECONDS - started)) s" >&2
 echo "$deb"
