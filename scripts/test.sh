@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command (README, .ci/run): formatting check, every test that is not a long stress run (the chat page in a
-# real browser included), the allocation budgets of the hot path, and the fan-out benchmark harness in smoke mode.
-# Needs the .NET SDK; installs promtool, chromium, openssh-server (and Node.js if missing) from Debian; the suites start real castd
+# real browser included), the allocation budgets of the hot path, the fan-out and chat benchmark harnesses in smoke
+# mode, and the .deb: built, checked (layout, lintian, the unit, the notify protocol) and installed in a booted Debian 12.
+# Needs the .NET SDK; installs promtool, chromium, openssh-server, ffmpeg (and Node.js if missing) from Debian; the suites start real castd
 # processes, sockets, RocksDB directories and a headless browser themselves.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,3 +31,8 @@ CASTD_BUILD_LOCK= ./scripts/check-allocations.sh
 ./bench/fanout/run.sh --smoke >/dev/null
 # The chat benchmark in smoke mode: fails if a chat user was cut or nothing was delivered.
 ./bench/chat/run.sh --smoke >/dev/null
+# The .deb (issue 8): one build for both suites. test.sh: dpkg-deb layout, lintian, systemd-analyze, the notify
+# protocol; test-systemd.sh: a debootstrapped Debian 12 booted under systemd-nspawn (root cached in /var/cache).
+deb="$(CASTD_BUILD_LOCK= ./packaging/deb/build.sh | tail -1)"
+CASTD_BUILD_LOCK= ./packaging/deb/test.sh "$deb"
+CASTD_BUILD_LOCK= ./packaging/deb/test-systemd.sh "$deb"

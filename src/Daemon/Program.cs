@@ -6,11 +6,17 @@ if (args is ["--help"] or ["-h"])
     Console.Write(Settings.HelpText());
     return 0;
 }
+if (args is ["doctor", ..])
+{
+    return Doctor.Run(args.AsSpan(1), Console.Out, Console.Error);
+}
 
 CastdOptions options;
+(ulong Http, ulong Stream)? passedSockets;
 try
 {
     options = CastdOptions.FromEnvironment(Environment.GetEnvironmentVariable);
+    passedSockets = SystemdSockets.Find(Environment.GetEnvironmentVariable, options.ServerPort, options.StreamPort);
 }
 catch (FormatException ex)
 {
@@ -34,7 +40,7 @@ using (store)
 {
     try
     {
-        await CastdHost.Build(args, options, store).RunAsync();
+        await CastdHost.Build(args, options, passedSockets, store).RunAsync();
     }
     catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException or System.Net.Sockets.SocketException)
     {

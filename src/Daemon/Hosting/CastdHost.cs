@@ -11,6 +11,8 @@ using Castd.Protocol.Buffers;
 using Castd.Storage;
 using Castd.Storage.Sessions;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Hosting.Systemd;
 using OpenTelemetry.Metrics;
 
 namespace Castd.Daemon.Hosting;
@@ -18,18 +20,33 @@ namespace Castd.Daemon.Hosting;
 /// <summary>Wires castd together: both listeners, the ingest loop, usage accounting and the HTTP endpoints.</summary>
 internal static class CastdHost
 {
-    public static WebApplication Build(string[] args, CastdOptions options, IStateStore store)
+    /// <summary>
+    /// Thousands of viewers reconnect at once after a network blip; Kestrel's default backlog of 512 overflowed at ~15k
+    /// connects/s here. The kernel still caps it at net.core.somaxconn (4096 on Debian 12; castd doctor checks it).
+    /// </summary>
+    internal const int ListenBacklog = 4096;
+
+    /// <param name="passedSockets">Listening sockets from systemd socket activation; null to bind the configured ports.</param>
+    public static WebApplication Build(string[] args, CastdOptions options, (ulong Http, ulong Stream)? passedSockets, IStateStore store)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
         builder.Services.AddSystemd();
         ConfigureLogging(builder.Logging, options);
-        // Thousands of viewers reconnect at once after a network blip; Kestrel's default backlog of 512 overflowed
-        // at ~15k connects/s here. The kernel still caps it at net.core.somaxconn (4096 on Debian 12).
-        builder.WebHost.UseSockets(sockets => sockets.Backlog = 4096);
+        builder.WebHost.UseSockets(sockets => sockets.Backlog = ListenBacklog);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Listen(options.ServerHost, options.ServerPort, _ => { });
-            kestrel.Listen(options.StreamHost, options.StreamPort, listen => listen.UseConnectionHandler<ViewerConnectionHandler>());
+            Action<ListenOptions> viewers = listen => listen.UseConnectionHandler<ViewerConnectionHandler>();
+            if (passedSockets is var (http, stream))
+            {
+                kestrel.ListenHandle(http);
+                kestrel.ListenHandle(stream, viewers);
+            }
+            else
+            {
+                kestrel.Listen(options.ServerHost, options.ServerPort, _ => { });
+                kestrel.Listen(options.StreamHost, options.StreamPort, viewers);
+            }
+            // The relay port is bound by castd itself even under socket activation: edges redial anyway.
             if (options.RelayPort != 0)
             {
                 kestrel.Listen(options.RelayHost, options.RelayPort, listen => listen.UseConnectionHandler<RelayConnectionHandler>());
@@ -59,6 +76,10 @@ internal static class CastdHost
         services.AddHostedService<SourceClient>();
         services.AddHostedService<SessionSweepService>();
         services.AddHostedService<UsageFlushService>();
+        if (SystemdHelpers.IsSystemdService())
+        {
+            services.AddHostedService<WatchdogService>();
+        }
 
         if (options.MetricsEnabled)
         {

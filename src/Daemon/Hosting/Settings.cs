@@ -55,6 +55,7 @@ internal static class Settings
         }
         text.AppendLine();
         text.AppendLine("Under systemd the unit reads /etc/castd/castd.conf as an environment file.");
+        text.AppendLine($"{Doctor.Usage}: checks the kernel limits (open files, somaxconn, port range) against this configuration.");
         return text.ToString();
     }
 }

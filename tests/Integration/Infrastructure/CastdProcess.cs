@@ -35,6 +35,7 @@ internal sealed class CastdProcess : IAsyncDisposable
         }
     }
 
+    public int Pid => _process.Id;
     public bool HasExited => _process.HasExited;
     public int ExitCode => _process.ExitCode;
 
