@@ -3,12 +3,16 @@
 #
 #   scripts/make-test-media.sh [--demo] [OUT_DIR]     OUT_DIR defaults to tests/media/out (gitignored)
 #
-# Every file is a few seconds of testsrc2 640x360 at 25 fps (+ a sine tone as AAC), ~2 Mbit/s, with a keyframe every
-# 2 s (-g 50 at 25 fps, -sc_threshold 0 so no scene cut adds one): small, quick to make, and the same bytes on every
-# run (single-threaded encoders, bitexact flags), so tests may compare against ffprobe of the very file they scan.
+# Every file is 6.4 s of testsrc2 640x360 at 25 fps (+ a sine tone as AAC), ~2 Mbit/s, with a keyframe every 2 s
+# (-g 50 at 25 fps, -sc_threshold 0 so no scene cut adds one): small, quick to make, and the same bytes on every run
+# (single-threaded encoders, bitexact flags), so tests may compare against ffprobe of the very file they scan.
+# Why 6.4 s: it is a whole number of video frames (160) and of AAC frames (300 × 1024 samples at 48 kHz), and the
+# audio input is cut 1024 samples short to pay for the AAC encoder's priming frame, so audio and video both span
+# exactly 6.4 s and a looped file (castload source --ts) joins seamlessly: with 6 s, audio ran 16 ms past the video
+# and every loop point overlapped (ffmpeg reports non-monotonic audio DTS). The demo's 32 s = 800 and 1500 frames.
 # A file that exists and is newer than this script is kept: the test fixture calls the script once per run.
 #
-#   h264-aac.ts          H.264 + AAC as ffmpeg muxes it: random_access_indicator set on every keyframe (the common case)
+#   h264-aac.ts          H.264 + AAC as ffmpeg muxes it (keyframes at 0, 2, 4, 6 s): random_access_indicator set on every keyframe (the common case)
 #   h264-aac-norai.ts    the same bytes with every random_access_indicator cleared: the scanner must fall back to
 #                        finding the IDR NAL in the PES (muxers that never set RAI exist; ffmpeg 5.1 cannot omit it)
 #   hevc-aac.ts          HEVC (libx265, closed GOP) + AAC, with RAI: the scanner's HEVC stream type (0x24)
@@ -16,7 +20,7 @@
 #   aac-only.ts          no video stream: no random access points, no error
 #   program-change.ts    h264-aac.ts followed by a second program with other PIDs, program number and table version:
 #                        the PAT/PMT change mid-file and the scanner must follow the new video PID
-#   demo.ts              (--demo only) 30 s H.264 + AAC for the demo and `castload source --ts`
+#   demo.ts              (--demo only) 32 s H.264 + AAC for the demo and `castload source --ts`
 set -euo pipefail
 cd "$(dirname "$0")/.."
 script="$PWD/scripts/make-test-media.sh"
@@ -40,7 +44,11 @@ fresh() { [[ -s "$out/$1" && "$out/$1" -nt "$script" ]]; }
 # The inputs and encoder settings every video file shares. 2 Mbit/s with a 1 s VBV keeps the rate near the target
 # (testsrc2 is so simple that x264 would otherwise spend a fraction of it). Bitexact: no encoder version strings
 # that would change the bytes between ffmpeg builds' runs; -threads 1: the same bytes on every run.
-sources() { echo -f lavfi -i "testsrc2=size=640x360:rate=25" -f lavfi -i "sine=frequency=440:sample_rate=48000" -t "$1"; }
+# $1: seconds; $2: AAC frames in that time (seconds × 48000 / 1024); the sine stops one AAC frame (1024 samples) early.
+sources() {
+  echo -f lavfi -i "testsrc2=size=640x360:rate=25" -f lavfi -i "sine=frequency=440:sample_rate=48000" -t "$1" \
+    -af "atrim=end_sample=$((($2 - 1) * 1024))"
+}
 common=(-hide_banner -v error -y -fflags +bitexact -threads 1 -map 0:v -map 1:a
   -c:a aac -b:a 128k -flags:a +bitexact -b:v 2M -maxrate 2M -bufsize 2M -g 50 -flags:v +bitexact
   -f mpegts -metadata service_provider=castd -metadata service_name=test)
@@ -64,24 +72,23 @@ open(sys.argv[2], "wb").write(data)
 PY
 }
 
-seconds=6
 # shellcheck disable=SC2046 # sources prints words meant to be split
-fresh h264-aac.ts || ffmpeg $(sources $seconds) "${common[@]}" "${h264[@]}" "$out/h264-aac.ts"
+fresh h264-aac.ts || ffmpeg $(sources 6.4 300) "${common[@]}" "${h264[@]}" "$out/h264-aac.ts"
 fresh h264-aac-norai.ts || clear_rai "$out/h264-aac.ts" "$out/h264-aac-norai.ts"
 # shellcheck disable=SC2046
-fresh hevc-aac.ts || ffmpeg $(sources $seconds) "${common[@]}" "${hevc[@]}" "$out/hevc-aac.ts"
+fresh hevc-aac.ts || ffmpeg $(sources 6.4 300) "${common[@]}" "${hevc[@]}" "$out/hevc-aac.ts"
 fresh hevc-aac-norai.ts || clear_rai "$out/hevc-aac.ts" "$out/hevc-aac-norai.ts"
-fresh aac-only.ts || ffmpeg -hide_banner -v error -y -fflags +bitexact -f lavfi -i "sine=frequency=440:sample_rate=48000" -t $seconds \
+fresh aac-only.ts || ffmpeg -hide_banner -v error -y -fflags +bitexact -f lavfi -i "sine=frequency=440:sample_rate=48000" -t 6.4 -af "atrim=end_sample=$((299 * 1024))" \
   -c:a aac -b:a 128k -flags:a +bitexact -f mpegts -metadata service_provider=castd "$out/aac-only.ts"
 if ! fresh program-change.ts; then
   # The second part: PMT on 0x1100 instead of 0x1000, streams from 0x200 instead of 0x100, program 2, tables
   # version 1, as a muxer restarted with another configuration would send it.
   # shellcheck disable=SC2046
-  ffmpeg $(sources 4) "${common[@]}" "${h264[@]}" -mpegts_service_id 2 -mpegts_pmt_start_pid 0x1100 \
+  ffmpeg $(sources 6.4 300) "${common[@]}" "${h264[@]}" -mpegts_service_id 2 -mpegts_pmt_start_pid 0x1100 \
     -mpegts_start_pid 0x200 -tables_version 1 "$out/program-change-part2.ts"
   cat "$out/h264-aac.ts" "$out/program-change-part2.ts" >"$out/program-change.ts"
 fi
 if $demo && ! fresh demo.ts; then
   # shellcheck disable=SC2046
-  ffmpeg $(sources 30) "${common[@]}" "${h264[@]}" "$out/demo.ts"
+  ffmpeg $(sources 32 1500) "${common[@]}" "${h264[@]}" "$out/demo.ts"
 fi

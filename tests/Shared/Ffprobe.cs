@@ -32,6 +32,16 @@ internal static class Ffprobe
         return (program.GetProperty("program_num").GetInt32(), program.GetProperty("pmt_pid").GetInt32(), program.GetProperty("pcr_pid").GetInt32());
     }
 
+    /// <summary>The container's duration in seconds.</summary>
+    public static double Duration(string file) =>
+        double.Parse(Run("-show_entries", "format=duration", "-of", "json", file).GetProperty("format").GetProperty("duration").GetString()!,
+            CultureInfo.InvariantCulture);
+
+    /// <summary>Video frames the decoder actually produced (decodes the whole file).</summary>
+    public static int DecodedVideoFrames(string file) =>
+        int.Parse(Run("-select_streams", "v:0", "-count_frames", "-show_entries", "stream=nb_read_frames", "-of", "json", file)
+            .GetProperty("streams")[0].GetProperty("nb_read_frames").GetString()!, CultureInfo.InvariantCulture);
+
     private static JsonElement Run(params string[] args)
     {
         var info = new ProcessStartInfo("ffprobe", ["-v", "error", .. args])

@@ -62,7 +62,7 @@ public sealed class TsScannerHostileInputTests
 
         var trace = TsScanTrace.Of([.. head, .. garbage, .. media[resume..]]);
 
-        Assert.Equal([keyframes[0], keyframes[1] + shift, keyframes[2] + shift], trace.RandomAccessPositions);
+        Assert.Equal([keyframes[0], .. keyframes.Skip(1).Select(k => k + shift)], trace.RandomAccessPositions);
         Assert.Equal(5, trace.Reports.Count(r => !r.IsTransportStream));
         Assert.Equal(Ffprobe.Streams(TestMedia.H264).Single(s => s.Codec == "h264").Pid, trace.Scanner.VideoPid);
     }

@@ -22,8 +22,8 @@ public sealed class TsScannerMediaTests
 
         var trace = TsScanTrace.Of(File.ReadAllBytes(file));
 
-        // A 6 s file with a 2 s GOP: ffprobe sees 3 keyframes, and the scanner finds the same TS packets.
-        Assert.Equal(3, expected.Count);
+        // A 6.4 s file with a 2 s GOP: ffprobe sees 4 keyframes (0, 2, 4, 6 s), and the scanner finds the same TS packets.
+        Assert.Equal(4, expected.Count);
         Assert.Equal(expected, trace.RandomAccessPositions);
         Assert.Equal(codec, trace.Scanner.VideoType);
         Assert.Equal(Ffprobe.Streams(file).Single(s => s.Codec is "h264" or "hevc").Pid, trace.Scanner.VideoPid);
