@@ -48,6 +48,15 @@ public sealed class TsReplayTests(ITestOutputHelper output)
         var loopPcr = PacketsOf(received).Where(p => p.StepBack).ToList();
         var loop = Assert.Single(loopPcr);
         Assert.True(loop.Discontinuity, "the first PCR after the loop point carries the discontinuity_indicator");
+        // Every PID that goes on through the loop point is marked once, right after it: SDT, PAT and PMT (the file's
+        // first three packets, just before the first PCR), video at the PCR, audio within its first PES (< 0.5 s).
+        var loopStart = loop.Position - 3 * TsPacket.Size;
+        var marked = MarkedPackets(received);
+        var continuing = PidsAt(received, 0, (int)loopStart).Intersect(PidsAt(received, (int)loopStart, received.Length)).Order().ToList();
+        Assert.Equal(5, continuing.Count);
+        Assert.Equal(continuing, marked.Select(m => m.Pid).Order());
+        var halfSecond = (long)(new FileInfo(file).Length / Ffprobe.Duration(file) / 2);
+        Assert.All(marked, m => Assert.InRange(m.Position, loopStart, loop.Position + halfSecond));
 
         // A raw viewer joins mid-GOP and stops mid-frame. What a player can show is from its first keyframe to its
         // last: the check cuts there, at the PAT before each keyframe (ffmpeg sends PAT and PMT in front of every
@@ -108,6 +117,32 @@ public sealed class TsReplayTests(ITestOutputHelper output)
             }
         }
         return pcrs;
+    }
+
+    private static List<(int Pid, long Position)> MarkedPackets(byte[] bytes)
+    {
+        var marked = new List<(int, long)>();
+        for (var i = 0; i + TsPacket.Size <= bytes.Length; i += TsPacket.Size)
+        {
+            if (TsPacket.TryRead(bytes.AsSpan(i), out var packet) == OperationStatus.Done && packet.Discontinuity)
+            {
+                marked.Add((packet.Pid, i));
+            }
+        }
+        return marked;
+    }
+
+    private static HashSet<int> PidsAt(byte[] bytes, int from, int to)
+    {
+        var pids = new HashSet<int>();
+        for (var i = from; i + TsPacket.Size <= to; i += TsPacket.Size)
+        {
+            if (TsPacket.TryRead(bytes.AsSpan(i), out var packet) == OperationStatus.Done)
+            {
+                pids.Add(packet.Pid);
+            }
+        }
+        return pids;
     }
 
     private static long LastPatBefore(byte[] bytes, long position)

@@ -48,10 +48,11 @@ internal sealed class PcrTimeline
             if (previous >= 0)
             {
                 var step = packet.Pcr - previous;
-                now += step is >= 0 and <= MaxStepTicks
-                    ? step / (double)TsPacket.PcrHz
-                    // A new time base: let the bytes since the last PCR take as long as they did so far.
-                    : (offset - positions[^1]) * (now / (positions[^1] - positions[0]));
+                now += step is >= 0 and <= MaxStepTicks ? step / (double)TsPacket.PcrHz
+                    // A new time base: let the bytes since the last PCR take as long as bytes did so far (nothing if
+                    // there is no "so far" yet).
+                    : positions.Count >= 2 ? (offset - positions[^1]) * (now / (positions[^1] - positions[0]))
+                    : 0;
             }
             previous = packet.Pcr;
             positions.Add(offset);

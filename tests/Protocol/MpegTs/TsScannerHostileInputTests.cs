@@ -108,4 +108,25 @@ public sealed class TsScannerHostileInputTests
         Assert.Equal(victim / 1316 * 1316L, invalid.PayloadPosition);
         Assert.Equal(1, invalid.InvalidPackets);
     }
+
+    [Fact]
+    public void Scan_RealStreamWithRandomBytesFlipped_NeverThrowsAndReportsOnlyPositionsInsideTheStream()
+    {
+        // Damage anywhere: headers, adaptation fields, PAT/PMT, PES headers, slices. 40 packets hold all of them.
+        var original = File.ReadAllBytes(TestMedia.H264NoRai).AsSpan(0, 40 * TsPacket.Size).ToArray();
+        var random = new Random(1316);
+        for (var round = 0; round < 2000; round++)
+        {
+            var bytes = (byte[])original.Clone();
+            for (var flip = 0; flip < 8; flip++)
+            {
+                bytes[random.Next(bytes.Length)] = (byte)random.Next(256);
+            }
+
+            var trace = TsScanTrace.Of(bytes, 1 + random.Next(2 * TsScanTrace.SourcePayload));
+
+            Assert.All(trace.RandomAccessPositions, p => Assert.InRange(p, 0, bytes.Length - TsPacket.Size));
+            Assert.Equal(bytes.Length, trace.Scanner.Position);
+        }
+    }
 }
