@@ -72,23 +72,32 @@ open(sys.argv[2], "wb").write(data)
 PY
 }
 
+# Makes $1 with the rest of the line, which gets the output path as its last argument: written under a temporary
+# name and renamed, so a run cut short never leaves a partial file that a later run would take as up to date.
+produce() {
+  local name=$1
+  shift
+  fresh "$name" && return
+  "$@" "$out/.partial-$name"
+  mv "$out/.partial-$name" "$out/$name"
+}
+concat_program_change() { cat "$out/h264-aac.ts" "$out/program-change-part2.ts" >"$1"; }
+
 # shellcheck disable=SC2046 # sources prints words meant to be split
-fresh h264-aac.ts || ffmpeg $(sources 6.4 300) "${common[@]}" "${h264[@]}" "$out/h264-aac.ts"
-fresh h264-aac-norai.ts || clear_rai "$out/h264-aac.ts" "$out/h264-aac-norai.ts"
+produce h264-aac.ts ffmpeg $(sources 6.4 300) "${common[@]}" "${h264[@]}"
+produce h264-aac-norai.ts clear_rai "$out/h264-aac.ts"
 # shellcheck disable=SC2046
-fresh hevc-aac.ts || ffmpeg $(sources 6.4 300) "${common[@]}" "${hevc[@]}" "$out/hevc-aac.ts"
-fresh hevc-aac-norai.ts || clear_rai "$out/hevc-aac.ts" "$out/hevc-aac-norai.ts"
-fresh aac-only.ts || ffmpeg -hide_banner -v error -y -fflags +bitexact -f lavfi -i "sine=frequency=440:sample_rate=48000" -t 6.4 -af "atrim=end_sample=$((299 * 1024))" \
-  -c:a aac -b:a 128k -flags:a +bitexact -f mpegts -metadata service_provider=castd "$out/aac-only.ts"
-if ! fresh program-change.ts; then
-  # The second part: PMT on 0x1100 instead of 0x1000, streams from 0x200 instead of 0x100, program 2, tables
-  # version 1, as a muxer restarted with another configuration would send it.
+produce hevc-aac.ts ffmpeg $(sources 6.4 300) "${common[@]}" "${hevc[@]}"
+produce hevc-aac-norai.ts clear_rai "$out/hevc-aac.ts"
+produce aac-only.ts ffmpeg -hide_banner -v error -y -fflags +bitexact -f lavfi -i "sine=frequency=440:sample_rate=48000" -t 6.4 \
+  -af "atrim=end_sample=$((299 * 1024))" -c:a aac -b:a 128k -flags:a +bitexact -f mpegts -metadata service_provider=castd
+# The second part: PMT on 0x1100 instead of 0x1000, streams from 0x200 instead of 0x100, program 2, tables version 1,
+# as a muxer restarted with another configuration would send it.
+# shellcheck disable=SC2046
+produce program-change-part2.ts ffmpeg $(sources 6.4 300) "${common[@]}" "${h264[@]}" -mpegts_service_id 2 \
+  -mpegts_pmt_start_pid 0x1100 -mpegts_start_pid 0x200 -tables_version 1
+produce program-change.ts concat_program_change
+if $demo; then
   # shellcheck disable=SC2046
-  ffmpeg $(sources 6.4 300) "${common[@]}" "${h264[@]}" -mpegts_service_id 2 -mpegts_pmt_start_pid 0x1100 \
-    -mpegts_start_pid 0x200 -tables_version 1 "$out/program-change-part2.ts"
-  cat "$out/h264-aac.ts" "$out/program-change-part2.ts" >"$out/program-change.ts"
-fi
-if $demo && ! fresh demo.ts; then
-  # shellcheck disable=SC2046
-  ffmpeg $(sources 32 1500) "${common[@]}" "${h264[@]}" "$out/demo.ts"
+  produce demo.ts ffmpeg $(sources 32 1500) "${common[@]}" "${h264[@]}"
 fi

@@ -78,6 +78,36 @@ public sealed class TsReplayTests(ITestOutputHelper output)
         Assert.InRange(Ffprobe.DecodedVideoFrames(cut), expectedFrames - 3, expectedFrames + 3);
     }
 
+    [Fact]
+    public async Task SourceTs_FileThatIsNotTs_IsRefusedWithExit2BeforeListening()
+    {
+        using var folder = new TempDirectory();
+        var text = Path.Combine(folder.Path, "not.ts");
+        await File.WriteAllTextAsync(text, new string('x', 7 * TsPacket.Size));
+
+        var (exit, output) = await DotnetRun.RunAsync(RepoPaths.CastloadDll,
+            ["source", "--port", FreePorts.Next().ToString(CultureInfo.InvariantCulture), "--ts", text]);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("is not MPEG-TS: no sync byte in a whole 188-byte packet at offset 0", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("listening", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SourceTs_TsFileWithoutPcr_IsRefusedWithExit2()
+    {
+        // Only the first three packets (SDT, PAT, PMT) of a real file: valid TS, but no clock to pace by.
+        using var folder = new TempDirectory();
+        var tables = Path.Combine(folder.Path, "tables.ts");
+        await File.WriteAllBytesAsync(tables, File.ReadAllBytes(TestMedia.H264)[..(3 * TsPacket.Size)]);
+
+        var (exit, output) = await DotnetRun.RunAsync(RepoPaths.CastloadDll,
+            ["source", "--port", FreePorts.Next().ToString(CultureInfo.InvariantCulture), "--ts", tables]);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("has no program clock references to pace by", output, StringComparison.Ordinal);
+    }
+
     /// <summary>Media time in a stretch of TS: the sum of the PCR steps, a step back (the loop point) counting as one mean step.</summary>
     private static double MediaSeconds(ReadOnlySpan<byte> bytes)
     {
