@@ -12,11 +12,13 @@ if ! command -v promtool >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
 fi
 # The browser tests (chat page, fans report): Debian's chromium, driven by playwright-core from npm (no browser
-# download). castload fans' SSH mode is tested against a real sshd: Debian's openssh-server.
+# download). castload fans' SSH mode is tested against a real sshd: Debian's openssh-server. The MPEG-TS tests scan
+# media that Debian's ffmpeg makes (scripts/make-test-media.sh, which the suite runs) and check it with ffprobe.
 packages=()
 command -v chromium >/dev/null || packages+=(chromium)
 command -v npm >/dev/null || packages+=(nodejs npm)
 [[ -x /usr/sbin/sshd ]] || packages+=(openssh-server)
+command -v ffmpeg >/dev/null || packages+=(ffmpeg)
 if ((${#packages[@]})); then
   [[ -n "$(ls /var/lib/apt/lists 2>/dev/null | grep -v -e lock -e partial -e auxfiles)" ]] || apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null

@@ -19,10 +19,11 @@ internal static class SourceCommand
         var loss = new Option<double>("--loss") { Description = "share of packets never sent (0..1)", DefaultValueFactory = _ => 0 };
         var duration = new Option<TimeSpan>("--duration") { Description = "stop after this long (e.g. 30s); 0 = run until Ctrl-C", CustomParser = Durations.Parse, DefaultValueFactory = _ => TimeSpan.Zero };
         var seed = new Option<int>("--seed") { Description = "random seed for shuffle, duplicates and losses", DefaultValueFactory = _ => 1 };
+        var ts = new Option<string?>("--ts") { Description = "replay this MPEG-TS file as every channel's payload, 1316-byte payloads paced by its PCR, looped (--rate and --payload do not apply)" };
 
         var command = new Command("source", "Simulate the channel source (SPEC §1): castd dials in and receives every channel interleaved.")
         {
-            host, port, channels, rate, payload, reorder, duplicates, loss, duration, seed,
+            host, port, channels, rate, payload, reorder, duplicates, loss, duration, seed, ts,
         };
         command.SetAction((result, cancellationToken) =>
         {
@@ -35,7 +36,8 @@ internal static class SourceCommand
                 result.GetValue(host)!, result.GetValue(port),
                 [.. result.GetValue(channels)!.Split(',').Select(ChannelId.Parse)],
                 result.GetValue(rate), result.GetValue(payload), result.GetValue(reorder),
-                result.GetValue(duplicates), result.GetValue(loss), result.GetValue(duration), result.GetValue(seed));
+                result.GetValue(duplicates), result.GetValue(loss), result.GetValue(duration), result.GetValue(seed),
+                result.GetValue(ts));
             return new SourceServer(options, Console.Out).RunAsync(cancellationToken);
         });
         return command;

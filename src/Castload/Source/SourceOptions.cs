@@ -7,6 +7,8 @@ namespace Castd.Castload.Source;
 /// <param name="DuplicateRate">Share of packets sent twice.</param>
 /// <param name="LossRate">Share of packets never sent.</param>
 /// <param name="Duration">How long each connection is fed; zero means until stopped.</param>
+/// <param name="TsFile">An MPEG-TS file replayed as every channel's payload, paced by its PCR (then Rate and
+/// PayloadSize do not apply); null sends castload's synthetic payloads.</param>
 internal sealed record SourceOptions(
     string Host,
     int Port,
@@ -17,4 +19,5 @@ internal sealed record SourceOptions(
     double DuplicateRate,
     double LossRate,
     TimeSpan Duration,
-    int Seed);
+    int Seed,
+    string? TsFile = null);

@@ -9,7 +9,7 @@ namespace Castd.Castload.Source;
 
 /// <summary>
 /// The channel-source simulator (SPEC §7): listens like the real source and feeds every castd that dials in
-/// its own stream of SPEC §1 packets, paced or at full speed.
+/// its own stream of SPEC §1 packets, paced or at full speed: synthetic payloads, or a TS file replayed in real time.
 /// </summary>
 internal sealed class SourceServer(SourceOptions options, TextWriter log)
 {
@@ -19,15 +19,28 @@ internal sealed class SourceServer(SourceOptions options, TextWriter log)
     /// <summary>Paced sending wakes every 5 ms: a 50 pps channel's packets leave within 5 ms of their time.</summary>
     private static readonly TimeSpan PaceTick = TimeSpan.FromMilliseconds(5);
 
+    private TsReplay? _replay;
+
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
+        if (options.TsFile is { } path)
+        {
+            if (!TsReplay.TryLoad(path, out _replay, out var error))
+            {
+                await Console.Error.WriteLineAsync($"castload source: {error}");
+                return 2;
+            }
+        }
         using var listener = new Socket(SocketType.Stream, ProtocolType.Tcp);
         listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
         listener.Bind(new IPEndPoint(IPAddress.Parse(options.Host), options.Port));
         listener.Listen(16);
+        var payloads = _replay is null
+            ? $"{(options.Rate > 0 ? $"{options.Rate} pps per channel" : "full speed")}, payload {options.PayloadSize} B"
+            : $"replaying {options.TsFile} ({_replay.FileBytes} B, {_replay.PayloadCount} payloads of {TsReplay.PayloadSize} B, " +
+              $"{_replay.LoopSeconds:0.00} s a loop, paced by PCR)";
         log.WriteLine($"castload source: listening on {options.Host}:{options.Port}, channels {string.Join(',', options.Channels)}, " +
-            $"{(options.Rate > 0 ? $"{options.Rate} pps per channel" : "full speed")}, payload {options.PayloadSize} B, " +
-            $"reorder {options.ReorderWindow}, dup {options.DuplicateRate:P1}, loss {options.LossRate:P1}");
+            $"{payloads}, reorder {options.ReorderWindow}, dup {options.DuplicateRate:P1}, loss {options.LossRate:P1}");
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (options.Duration > TimeSpan.Zero)
@@ -63,7 +76,9 @@ internal sealed class SourceServer(SourceOptions options, TextWriter log)
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                var due = options.Rate > 0
+                var due = _replay is not null
+                    ? _replay.Due(clock.Elapsed.TotalSeconds) * options.Channels.Count
+                    : options.Rate > 0
                     ? (long)(clock.Elapsed.TotalSeconds * options.Rate * options.Channels.Count)
                     : sent + FlushBytes / (options.PayloadSize + SourceFrameReader.HeaderSize) + 1;
                 var now = PayloadStamp.NowMicros();
@@ -76,7 +91,7 @@ internal sealed class SourceServer(SourceOptions options, TextWriter log)
                 {
                     break;
                 }
-                if (options.Rate > 0)
+                if (options.Rate > 0 || _replay is not null)
                 {
                     await Task.Delay(PaceTick, cancellationToken);
                 }
@@ -93,10 +108,19 @@ internal sealed class SourceServer(SourceOptions options, TextWriter log)
     private void Write(PipeWriter writer, PacketSchedule schedule, long nowMicros)
     {
         var (channel, sequence) = schedule.Next();
-        var frameSize = SourceFrameReader.HeaderSize + options.PayloadSize;
+        var media = _replay is null ? default : _replay.Payload(sequence);
+        var payloadSize = _replay is null ? options.PayloadSize : media.Length;
+        var frameSize = SourceFrameReader.HeaderSize + payloadSize;
         var span = writer.GetSpan(frameSize);
-        SourceFrameWriter.WriteHeader(span, schedule.ChannelAt(channel), sequence, options.PayloadSize);
-        PayloadStamp.Write(span.Slice(SourceFrameReader.HeaderSize, options.PayloadSize), sequence, nowMicros);
+        SourceFrameWriter.WriteHeader(span, schedule.ChannelAt(channel), sequence, payloadSize);
+        if (_replay is null)
+        {
+            PayloadStamp.Write(span.Slice(SourceFrameReader.HeaderSize, payloadSize), sequence, nowMicros);
+        }
+        else
+        {
+            media.CopyTo(span[SourceFrameReader.HeaderSize..]);
+        }
         writer.Advance(frameSize);
     }
 }
