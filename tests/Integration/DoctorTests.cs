@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Castd.Tests.Integration.Infrastructure;
 
@@ -50,12 +52,19 @@ public sealed class DoctorTests
     [Fact]
     public async Task RunningCastd_StreamPortInTheEphemeralRange_WarnsWithItsPort()
     {
-        // FreePorts gets its ports from the kernel's ephemeral range, so this castd's ports sit inside it.
+        // FreePorts stays below the kernel's ephemeral range; the stream port here is one the kernel picked inside it.
+        int ephemeral;
+        using (var probe = new Socket(SocketType.Stream, ProtocolType.Tcp))
+        {
+            probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            ephemeral = ((IPEndPoint)probe.LocalEndPoint!).Port;
+        }
         using var data = new TempDirectory();
-        await using var castd = await CastdProcess.StartAsync(data.Path, FreePorts.Next());
+        await using var castd = await CastdProcess.StartAsync(data.Path, FreePorts.Next(),
+            new Dictionary<string, string> { ["STREAM_PORT"] = ephemeral.ToString(System.Globalization.CultureInfo.InvariantCulture) });
         var (exit, output) = await DotnetRun.RunAsync(RepoPaths.CastdDll, ["doctor", "--pid", castd.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         Assert.Equal(1, exit);
         Assert.Contains($"limits of pid {castd.Pid} for 100000 viewers", output, StringComparison.Ordinal);
-        Assert.Matches($@"(?m)^WARN  net\.ipv4\.ip_local_port_range .*to exclude port {castd.HttpPort}, {castd.StreamPort}:", output);
+        Assert.Matches($@"(?m)^WARN  net\.ipv4\.ip_local_port_range .*to exclude port {ephemeral}:", output);
     }
 }
