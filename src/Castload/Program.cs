@@ -8,7 +8,7 @@ using Castd.Castload.Sessions;
 using Castd.Castload.Source;
 using Castd.Castload.View;
 
-var root = new RootCommand("castload — castd's companion: channel-source simulator, viewer load tester and session simulator, chat load test, live-event rehearsal (fans) and its report, fan-out benchmark.")
+var root = new RootCommand("castload — castd's companion: channel-source simulator, viewer load tester and session simulator, chat load test, live-event rehearsal (fans) and its report, synthetic monitor, fan-out benchmark.")
 {
     SourceCommand.Create(),
     ViewCommand.Create(),
