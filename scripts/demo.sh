@@ -2,7 +2,8 @@
 # The castd demo (README): builds castd and castload, starts a simulated channel source and castd on loopback,
 # registers five users, lets them watch for a while like the original demo (users 1 and 4 on zato01, 2 and 5 on
 # zato02, 3 on a channel that never goes live), saves what each received as .ts files, prints each user's usage,
-# and stops everything by itself.
+# and stops everything by itself. The channels carry real media (SPEC §10): an H.264 + AAC file made by Debian's
+# ffmpeg (installed if missing), replayed by castload source at its own pace, so every saved file plays.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,8 +28,14 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
-echo "== starting castload source on :$CHANNEL_SOURCE_PORT (zato01, zato02; 50 packets/s each, shuffled in blocks of 8, 1% duplicates, 0.5% loss)"
-$CASTLOAD source --port "$CHANNEL_SOURCE_PORT" --channels zato01,zato02 --rate 50 --reorder 8 --dup 0.01 --loss 0.005 >"$OUT/source.log" 2>&1 &
+echo "== making the demo media (32 s of H.264 + AAC, testsrc2 and a tone, 2 s GOP) with ffmpeg"
+./scripts/make-test-media.sh --demo >/dev/null
+MEDIA=tests/media/out/demo.ts
+
+# No loss here: castd counts a lost packet and moves on, but the picture would show it; reordering and duplicates it
+# repairs completely.
+echo "== starting castload source on :$CHANNEL_SOURCE_PORT (zato01, zato02: $MEDIA paced by its PCR, shuffled in blocks of 8, 1% duplicates)"
+$CASTLOAD source --port "$CHANNEL_SOURCE_PORT" --channels zato01,zato02 --ts "$MEDIA" --reorder 8 --dup 0.01 >"$OUT/source.log" 2>&1 &
 pids+=($!)
 
 echo "== starting castd (HTTP :$SERVER_PORT, streams :$STREAM_PORT, data $CASTD_DATA_DIR); log in $OUT/castd.log"
@@ -63,6 +70,12 @@ echo "== what each viewer saved"
 for n in 1 2 3 4 5; do
   printf '   user-%s on %s: %8d bytes in %s\n' "$n" "${channel_of[$n]}" "$(stat -c %s "$OUT/user-$n.ts")" "$OUT/user-$n.ts"
 done
+
+echo "== what a player sees in one of them (it starts mid-GOP, as a viewer joining live does)"
+echo "   \$ ffprobe $OUT/user-1.ts"
+# -v quiet: the frames before the first keyframe cannot be decoded (no SPS/PPS yet) and ffprobe would say so.
+ffprobe -v quiet -show_entries format=duration,bit_rate:stream=codec_name,width,height,sample_rate -of compact "$OUT/user-1.ts" \
+  | grep -E '^(stream|format)' | awk '!seen[$0]++' | sed 's/^/   /'
 
 echo "== usage (whole seconds watched per live channel in the last 24 h)"
 for n in 1 2 3 4 5; do
