@@ -30,6 +30,26 @@ public sealed class CastloadTests
     }
 
     [Fact]
+    public async Task View_FramedForeignPayloads_AreNotJudgedCorrupt_AndTimedFromCastdsReceipt()
+    {
+        await using var rig = await CastdRig.StartAsync(["erin"]);
+        var viewing = DotnetRun.RunAsync(RepoPaths.CastloadDll,
+            ["view", "--stream", $"127.0.0.1:{rig.Castd.StreamPort}", "--user", "erin", "--channel", "chan01", "--framed", "--duration", "3s"]);
+        await Eventually.TrueAsync(async () => (await rig.Castd.HealthAsync()).GetProperty("viewers").GetInt32() == 1);
+        // Not castload's stamped payloads: what a real source (MPEG-TS) sends, as far as castload can tell.
+        for (ulong sequence = 0; sequence < 50; sequence++)
+        {
+            await rig.Source.SendAsync("chan01", sequence, TestPayloads.For(0, sequence));
+        }
+        var (exit, output) = await viewing;
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("packets: 50 ", output, StringComparison.Ordinal);
+        Assert.Contains("out-of-order: 0, corrupt: 0", output, StringComparison.Ordinal);
+        Assert.Contains("latency ms: p50 ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task View_UnregisteredUser_ReportsTheRefusalAndExits3()
     {
         using var data = new TempDirectory();

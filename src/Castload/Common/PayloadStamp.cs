@@ -51,6 +51,14 @@ internal static class PayloadStamp
         return payload[start..].SequenceEqual(Pattern.AsSpan(PatternOffset(expectedSequence, start), payload.Length - start));
     }
 
+    /// <summary>
+    /// True when <paramref name="payload"/> is castload's for <paramref name="expectedSequence"/>, its send time within a
+    /// day of now: a foreign payload may match the pattern by chance (its first bytes counting up), never also the clock.
+    /// </summary>
+    public static bool IsStamped(ReadOnlySpan<byte> payload, ulong expectedSequence) =>
+        IsIntact(payload, expectedSequence) && TryRead(payload, out _, out var sentMicros)
+        && Math.Abs(NowMicros() - sentMicros) < TimeSpan.FromDays(1).Ticks / TimeSpan.TicksPerMicrosecond;
+
     public static long NowMicros() => (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerMicrosecond;
 
     private static int PatternOffset(ulong sequence, int start) => (int)((sequence + (ulong)start) % PatternPeriod);

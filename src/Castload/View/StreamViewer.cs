@@ -21,6 +21,7 @@ internal sealed class StreamViewer(ViewerRequest request, Stream? output = null,
     private const int MinThrottledReadBytes = 4096;
 
     private ulong? _lastSequence;
+    private bool? _stamped;
 
     public ViewerResult Result { get; } = new();
 
@@ -138,16 +139,21 @@ internal sealed class StreamViewer(ViewerRequest request, Stream? output = null,
         }
         _lastSequence = sequence;
         var bytes = payload.IsSingleSegment ? payload.FirstSpan : payload.ToArray();
-        long sentMicros;
-        if (PayloadStamp.IsIntact(bytes, sequence))
+        // The first packet tells whether this is castload's stamped stream (then every payload is checked byte for byte)
+        // or a foreign one, e.g. real MPEG-TS (then latency is taken from castd's receive time, and content is not judged).
+        _stamped ??= PayloadStamp.IsStamped(bytes, sequence);
+        var sentMicros = (long)receivedMicros;
+        if (_stamped == true)
         {
-            PayloadStamp.TryRead(bytes, out _, out sentMicros);
-        }
-        else
-        {
-            Result.Corrupt++;
-            // Not castload's payload (a real source): castd's receive time still measures castd's own delay.
-            sentMicros = (long)receivedMicros;
+            if (PayloadStamp.IsIntact(bytes, sequence))
+            {
+                PayloadStamp.TryRead(bytes, out _, out sentMicros);
+            }
+            else
+            {
+                Result.Corrupt++;
+                sentMicros = 0;
+            }
         }
         if (sentMicros != 0)
         {
