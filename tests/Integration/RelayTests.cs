@@ -101,6 +101,8 @@ public sealed class RelayTests
         {
             await origin.Source.SendAsync("chan01", sequence, TestPayloads.For(0, sequence));
         }
+        // Regression: a relay's sends of 64 frames filled the edge's read batch, and the frames left over waited behind a
+        // ticker-cancelled read for bytes that never came (the edge stopped at 128 of 200).
         await viewer.WaitForAsync(bytes => TestViewer.ParseFramed(bytes).Count == 200, TimeSpan.FromSeconds(10));
 
         Assert.Equal(Enumerable.Range(0, 200).Select(s => (ulong)s), TestViewer.ParseFramed(viewer.Received).Select(f => f.Sequence));

@@ -121,30 +121,30 @@ internal sealed partial class SourceClient(
                 try
                 {
                     var now = time.GetTimestamp();
-                    if (!result.IsCanceled)
+                    // A read the ticker cancelled may still hold frames (those a full batch left behind, or bytes that
+                    // came with the tick): they are handled like any others, or they would wait for the next byte to
+                    // arrive, which on a source gone quiet is never.
+                    var unixMicros = (ulong)((time.GetUtcNow().UtcTicks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerMicrosecond);
+                    var frames = new SequenceReader<byte>(buffer);
+                    var count = 0;
+                    while (count < options.BatchSize && SourceFrameReader.TryRead(ref frames, options.MaxPayloadBytes, out var packet))
                     {
-                        var unixMicros = (ulong)((time.GetUtcNow().UtcTicks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerMicrosecond);
-                        var frames = new SequenceReader<byte>(buffer);
-                        var count = 0;
-                        while (count < options.BatchSize && SourceFrameReader.TryRead(ref frames, options.MaxPayloadBytes, out var packet))
+                        pump.Ingest(packet, now, unixMicros);
+                        count++;
+                    }
+                    consumed = frames.Position;
+                    if (count == options.BatchSize)
+                    {
+                        // More may be buffered: let the next read return at once instead of waiting for new bytes.
+                        examined = consumed;
+                    }
+                    else if (result.IsCompleted)
+                    {
+                        if (!frames.End)
                         {
-                            pump.Ingest(packet, now, unixMicros);
-                            count++;
+                            SourceProtocolException.Throw(SourceProtocolViolation.TruncatedFrame);
                         }
-                        consumed = frames.Position;
-                        if (count == options.BatchSize)
-                        {
-                            // More may be buffered: let the next read return at once instead of waiting for new bytes.
-                            examined = consumed;
-                        }
-                        else if (result.IsCompleted)
-                        {
-                            if (!frames.End)
-                            {
-                                SourceProtocolException.Throw(SourceProtocolViolation.TruncatedFrame);
-                            }
-                            return;
-                        }
+                        return;
                     }
                     pump.EndBatch(now);
                 }
