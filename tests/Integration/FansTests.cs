@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
@@ -131,9 +130,11 @@ public sealed class FansTests
     private sealed class FanRun : IAsyncDisposable
     {
         private readonly TempDirectory _directory;
-        private readonly Process _source;
+        private readonly CancellationTokenSource _stopSource;
+        private readonly Task<(int ExitCode, string Output)> _source;
 
-        private FanRun(TempDirectory directory, CastdProcess castd, Process source) => (_directory, Castd, _source) = (directory, castd, source);
+        private FanRun(TempDirectory directory, CastdProcess castd, CancellationTokenSource stopSource, Task<(int, string)> source) =>
+            (_directory, Castd, _stopSource, _source) = (directory, castd, stopSource, source);
 
         public CastdProcess Castd { get; }
 
@@ -146,12 +147,11 @@ public sealed class FansTests
             var directory = new TempDirectory();
             var sourcePort = FreePorts.Next();
             var castd = await CastdProcess.StartAsync(Path.Combine(directory.Path, "data"), sourcePort);
-            var source = Process.Start(new ProcessStartInfo("dotnet",
-                [RepoPaths.CastloadDll, "source", "--port", sourcePort.ToString(CultureInfo.InvariantCulture), "--channels", "zato01", "--rate", "50"])
-            {
-                RedirectStandardOutput = true,
-            })!;
-            var run = new FanRun(directory, castd, source);
+            var stopSource = new CancellationTokenSource();
+            var source = DotnetRun.RunAsync(RepoPaths.CastloadDll,
+                ["source", "--port", sourcePort.ToString(CultureInfo.InvariantCulture), "--channels", "zato01", "--rate", "50"],
+                timeout: TimeSpan.FromMinutes(2), stop: stopSource.Token);
+            var run = new FanRun(directory, castd, stopSource, source);
             await Eventually.TrueAsync(async () => (await castd.HealthAsync()).ToString().Contains("zato01", StringComparison.Ordinal), TimeSpan.FromSeconds(15));
             return run;
         }
@@ -163,9 +163,9 @@ public sealed class FansTests
         public async ValueTask DisposeAsync()
         {
             await Castd.DisposeAsync();
-            _source.Kill(entireProcessTree: true);
-            await _source.WaitForExitAsync();
-            _source.Dispose();
+            await _stopSource.CancelAsync();
+            await _source;
+            _stopSource.Dispose();
             _directory.Dispose();
         }
     }
