@@ -16,11 +16,13 @@ public sealed class HandshakeTests : IAsyncLifetime
 
     [Theory]
     [InlineData("mallory chan01\n", "ERR 403 user mallory is not registered\n")]
-    [InlineData("erin\n", "ERR 400 malformed request: expected '<user-id> <channel-id> [framed]'\n")]
-    [InlineData("\n", "ERR 400 malformed request: expected '<user-id> <channel-id> [framed]'\n")]
-    [InlineData("erin chan01 framed extra\n", "ERR 400 malformed request: expected '<user-id> <channel-id> [framed]'\n")]
+    [InlineData("erin\n", "ERR 400 malformed request: expected '<user-id> <channel-id> [framed] [faststart]'\n")]
+    [InlineData("\n", "ERR 400 malformed request: expected '<user-id> <channel-id> [framed] [faststart]'\n")]
+    [InlineData("erin chan01 framed faststart extra\n", "ERR 400 malformed request: expected '<user-id> <channel-id> [framed] [faststart]'\n")]
     [InlineData("erin chan1\n", "ERR 400 invalid channel id: six printable ASCII characters\n")]
-    [InlineData("erin chan01 turbo\n", "ERR 400 unknown option: the only option is 'framed'\n")]
+    [InlineData("erin chan01 turbo\n", "ERR 400 unknown or repeated option: the options are 'framed' and 'faststart'\n")]
+    [InlineData("erin chan01 framed extra\n", "ERR 400 unknown or repeated option: the options are 'framed' and 'faststart'\n")]
+    [InlineData("erin chan01 faststart faststart\n", "ERR 400 unknown or repeated option: the options are 'framed' and 'faststart'\n")]
     [InlineData("er/in chan01\n", "ERR 400 invalid user id: 1 to 64 characters: ASCII letters, digits, '.', '_', '-' or '@'\n")]
     public async Task BadRequestLine_GetsOneErrLineAndClose(string line, string expected)
     {

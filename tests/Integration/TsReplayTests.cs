@@ -66,7 +66,7 @@ public sealed class TsReplayTests(ITestOutputHelper output)
         var saved = Path.Combine(folder.Path, "saved.ts");
         await File.WriteAllBytesAsync(saved, received);
         var keyframes = Ffprobe.KeyframePositions(saved);
-        var (from, to) = (LastPatBefore(received, keyframes[0]), LastPatBefore(received, keyframes[^1]));
+        var (from, to) = (TsBytes.LastPatBefore(received, keyframes[0]), TsBytes.LastPatBefore(received, keyframes[^1]));
         Assert.True(loop.Position > from && loop.Position < to, $"the loop point {loop.Position} lies inside the checked part {from}..{to}");
         var cut = Path.Combine(folder.Path, "keyframe-to-keyframe.ts");
         await File.WriteAllBytesAsync(cut, received[(int)from..(int)to]);
@@ -173,17 +173,5 @@ public sealed class TsReplayTests(ITestOutputHelper output)
             }
         }
         return pids;
-    }
-
-    private static long LastPatBefore(byte[] bytes, long position)
-    {
-        for (var i = position / TsPacket.Size * TsPacket.Size; i >= 0; i -= TsPacket.Size)
-        {
-            if (TsPacket.TryRead(bytes.AsSpan((int)i), out var packet) == OperationStatus.Done && packet.Pid == TsPacket.PatPid)
-            {
-                return i;
-            }
-        }
-        throw new InvalidOperationException("no PAT before the first keyframe");
     }
 }

@@ -10,14 +10,17 @@ public sealed class ViewerHandshakeReaderTests
 {
     private static readonly string LongestUserId = new('u', UserIds.MaxLength);
 
-    public static TheoryData<string, string, string, bool> ValidLines => new()
+    public static TheoryData<string, string, string, bool, bool> ValidLines => new()
     {
-        { "alice zato01\n", "alice", "zato01", false },
-        { "alice zato01\r\n", "alice", "zato01", false },
-        { "alice zato01 framed\n", "alice", "zato01", true },
-        { "alice zato01 framed\r\n", "alice", "zato01", true },
-        { "a.b_c-d@e.f ~!AZaz\n", "a.b_c-d@e.f", "~!AZaz", false },
-        { $"{LongestUserId} zato01 framed\r\n", LongestUserId, "zato01", true },
+        { "alice zato01\n", "alice", "zato01", false, false },
+        { "alice zato01\r\n", "alice", "zato01", false, false },
+        { "alice zato01 framed\n", "alice", "zato01", true, false },
+        { "alice zato01 framed\r\n", "alice", "zato01", true, false },
+        { "alice zato01 faststart\n", "alice", "zato01", false, true },
+        { "alice zato01 framed faststart\n", "alice", "zato01", true, true },
+        { "alice zato01 faststart framed\r\n", "alice", "zato01", true, true },
+        { "a.b_c-d@e.f ~!AZaz\n", "a.b_c-d@e.f", "~!AZaz", false, false },
+        { $"{LongestUserId} zato01 framed\r\n", LongestUserId, "zato01", true, false },
     };
 
     public static TheoryData<string> ValidLineTexts => new(ValidLines.Select(row => (string)row[0]));
@@ -27,7 +30,7 @@ public sealed class ViewerHandshakeReaderTests
         { "\n", HandshakeError.Malformed },
         { "\r\n", HandshakeError.Malformed },
         { "alice\n", HandshakeError.Malformed },
-        { "alice zato01 framed extra\n", HandshakeError.Malformed },
+        { "alice zato01 framed faststart extra\n", HandshakeError.Malformed },
         { "alice zato01 framed extra more\n", HandshakeError.Malformed },
         { " zato01\n", HandshakeError.Malformed },
         // Regression: doubled and trailing spaces used to be blamed on the channel id and the option.
@@ -41,11 +44,14 @@ public sealed class ViewerHandshakeReaderTests
         { "alice zatö1\n", HandshakeError.InvalidChannelId },
         { "alice zato01 fast\n", HandshakeError.UnknownOption },
         { "alice zato01 FRAMED\n", HandshakeError.UnknownOption },
+        { "alice zato01 framed extra\n", HandshakeError.UnknownOption },
+        { "alice zato01 framed framed\n", HandshakeError.UnknownOption },
+        { "alice zato01 faststart faststart\n", HandshakeError.UnknownOption },
     };
 
     [Theory]
     [MemberData(nameof(ValidLines))]
-    public void TryRead_ValidLineInEveryShape_ParsesTheRequest(string line, string user, string channel, bool framed)
+    public void TryRead_ValidLineInEveryShape_ParsesTheRequest(string line, string user, string channel, bool framed, bool fastStart)
     {
         var bytes = Encoding.UTF8.GetBytes(line);
 
@@ -57,7 +63,7 @@ public sealed class ViewerHandshakeReaderTests
 
             Assert.True(status == OperationStatus.Done, $"{shape}: {status} {error}");
             Assert.Equal(HandshakeError.None, error);
-            Assert.Equal(new ViewerRequest(user, ChannelId.Parse(channel), framed), request);
+            Assert.Equal(new ViewerRequest(user, ChannelId.Parse(channel), framed, fastStart), request);
             Assert.Equal(bytes.Length, reader.Consumed);
         }
     }

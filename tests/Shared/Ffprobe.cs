@@ -16,6 +16,15 @@ internal static class Ffprobe
             .Select(p => long.Parse(p.GetProperty("pos").GetString()!, CultureInfo.InvariantCulture))];
     }
 
+    /// <summary>The first video stream's packets in file order: byte offset and whether each is a keyframe.</summary>
+    public static List<(long Pos, bool Key)> VideoPackets(string file)
+    {
+        var json = Run("-select_streams", "v:0", "-show_packets", "-show_entries", "packet=flags,pos", "-of", "json", file);
+        return [.. json.GetProperty("packets").EnumerateArray()
+            .Select(p => (long.Parse(p.GetProperty("pos").GetString()!, CultureInfo.InvariantCulture),
+                p.GetProperty("flags").GetString()!.Contains('K', StringComparison.Ordinal)))];
+    }
+
     /// <summary>The streams' codec names and PIDs (ffprobe prints the PID as "0x100").</summary>
     public static List<(string Codec, int Pid)> Streams(string file)
     {

@@ -15,6 +15,7 @@ internal static class ViewCommand
         var user = new Option<string>("--user") { Description = "registered user id; {i} is replaced by the viewer's number (0..count-1)", Required = true };
         var channel = new Option<string>("--channel") { Description = "channel id (6 characters)", Required = true };
         var framed = new Option<bool>("--framed") { Description = "ask for framed mode: checks order, gaps, content and latency" };
+        var fastStart = new Option<bool>("--faststart") { Description = "ask for fast start: the channel's latest group of pictures first, so a player shows a frame at once" };
         var count = new Option<int>("--count") { Description = "parallel viewers (load test)", DefaultValueFactory = _ => 1 };
         var output = new Option<string?>("--out") { Description = "save the stream to this file (one viewer only)" };
         var duration = new Option<TimeSpan>("--duration") { Description = "how long to watch (e.g. 10s); 0 = until the stream ends", CustomParser = Durations.Parse, DefaultValueFactory = _ => TimeSpan.Zero };
@@ -23,14 +24,14 @@ internal static class ViewCommand
 
         var command = new Command("view", "Watch a channel like a viewer (SPEC §3), alone or as a crowd, and report throughput.")
         {
-            stream, user, channel, framed, count, output, duration, ramp,
+            stream, user, channel, framed, fastStart, count, output, duration, ramp,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
             var (host, port) = result.GetValue(stream);
             var options = new ViewOptions(host, port,
                 result.GetValue(user)!, result.GetValue(channel)!, result.GetValue(framed),
-                int.Max(1, result.GetValue(count)), result.GetValue(output), result.GetValue(duration), result.GetValue(ramp));
+                int.Max(1, result.GetValue(count)), result.GetValue(output), result.GetValue(duration), result.GetValue(ramp), result.GetValue(fastStart));
             return await RunAsync(options, cancellationToken);
         });
         return command;
@@ -47,7 +48,7 @@ internal static class ViewCommand
         var latencies = new LatencyRecorder();
         var viewers = Enumerable.Range(0, options.Count)
             .Select(i => new StreamViewer(new ViewerRequest(options.Host, options.Port,
-                options.User.Replace("{i}", i.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal), options.Channel, options.Framed),
+                options.User.Replace("{i}", i.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal), options.Channel, options.Framed, FastStart: options.FastStart),
                 file, latencies))
             .ToList();
         latencies.Start();

@@ -13,4 +13,5 @@ internal sealed record ViewOptions(
     int Count,
     string? Output,
     TimeSpan Duration,
-    TimeSpan Ramp);
+    TimeSpan Ramp,
+    bool FastStart);

@@ -1,20 +1,29 @@
 using Castd.Protocol;
 using Castd.Protocol.Buffers;
+using Castd.Protocol.MpegTs;
 using Castd.Protocol.Reorder;
 
 namespace Castd.Daemon.Channels;
 
-/// <summary>One channel: its reorder ring and the subscribers its in-order packets fan out to.</summary>
+/// <summary>One channel: its reorder ring, its fast-start cache and the subscribers its in-order packets fan out to.</summary>
 /// <remarks>
-/// The ring and <see cref="Publish"/> belong to the ingest thread. Subscribers join and leave from connection
-/// threads: the array is copy-on-write under a lock, and the ingest thread reads the current array with an
-/// acquire load, so fan-out never takes a lock and never sees a half-built array.
+/// <para>The ring, the cache and <see cref="Publish"/> belong to the ingest thread. Subscribers join and leave from
+/// connection threads: the array is copy-on-write under a lock, and the ingest thread reads the current array with an
+/// acquire load, so fan-out never takes a lock and never sees a half-built array.</para>
+/// <para>A fast-start viewer (SPEC §10) is not added to the array by its own thread: it waits in a list that the ingest
+/// thread applies before its next packet, handing it the cached group and subscribing it in one step, so it gets every
+/// packet exactly once whatever the timing.</para>
 /// </remarks>
-internal sealed class Channel(ChannelId id, ReorderOptions reorder, long timestampFrequency)
+internal sealed class Channel(ChannelId id, ReorderOptions reorder, long timestampFrequency, long gopCacheBytes)
 {
     private readonly Lock _subscribersLock = new();
     private ISubscriber[] _subscribers = [];
+    private readonly List<ISubscriber> _fastStarters = [];
+    private int _pendingFastStarters;
     private int _relays;
+    private readonly GopCache? _gop = gopCacheBytes > 0 ? new GopCache(gopCacheBytes) : null;
+    private ulong _lastSequence;
+    private bool _published;
     // Half of MinValue so that adding a timeout cannot overflow.
     private long _lastPacketTimestamp = long.MinValue / 2;
 
@@ -24,10 +33,13 @@ internal sealed class Channel(ChannelId id, ReorderOptions reorder, long timesta
 
     public ReorderRing<PacketBuffer> Ring { get; } = new(reorder, timestampFrequency);
 
-    public int SubscriberCount => Volatile.Read(ref _subscribers).Length;
+    public int SubscriberCount => Volatile.Read(ref _subscribers).Length + Volatile.Read(ref _pendingFastStarters);
 
     /// <summary>Subscribers that are viewers: all but the relay connections (SPEC §9), which subscribe to every channel.</summary>
     public int ViewerCount => SubscriberCount - Volatile.Read(ref _relays);
+
+    /// <summary>The fast-start cache; null when CASTD_GOP_CACHE_BYTES is 0. Read by other threads only for its counters.</summary>
+    public GopCache? Gop => _gop;
 
     /// <summary>Packets and payload bytes received from the source, before reordering. Ingest thread writes; others read.</summary>
     public long PacketsIn { get; private set; }
@@ -64,6 +76,16 @@ internal sealed class Channel(ChannelId id, ReorderOptions reorder, long timesta
         Subscribe(relay);
     }
 
+    /// <summary>Joins with fast start: the ingest thread hands the subscriber the cached group, then the live packets.</summary>
+    public void SubscribeFastStart(ISubscriber subscriber)
+    {
+        lock (_subscribersLock)
+        {
+            _fastStarters.Add(subscriber);
+            Volatile.Write(ref _pendingFastStarters, _fastStarters.Count);
+        }
+    }
+
     public void UnsubscribeRelay(ISubscriber relay)
     {
         Unsubscribe(relay);
@@ -74,6 +96,11 @@ internal sealed class Channel(ChannelId id, ReorderOptions reorder, long timesta
     {
         lock (_subscribersLock)
         {
+            if (_fastStarters.Remove(subscriber))
+            {
+                Volatile.Write(ref _pendingFastStarters, _fastStarters.Count);
+                return;
+            }
             var index = Array.IndexOf(_subscribers, subscriber);
             if (index >= 0)
             {
@@ -86,12 +113,49 @@ internal sealed class Channel(ChannelId id, ReorderOptions reorder, long timesta
     public void Publish(PacketBuffer packet)
     {
         Volatile.Write(ref _lastPacketTimestamp, packet.ReceivedTimestamp);
+        if (Volatile.Read(ref _pendingFastStarters) > 0)
+        {
+            ApplyFastStarters();
+        }
+        if (_gop is { } gop)
+        {
+            // The ring releases in order; any other step is a skipped loss or a restarted source.
+            if (_published && packet.Sequence != _lastSequence + 1)
+            {
+                gop.MarkGap();
+            }
+            gop.Add(packet);
+        }
+        _lastSequence = packet.Sequence;
+        _published = true;
         foreach (var subscriber in Volatile.Read(ref _subscribers))
         {
             subscriber.Enqueue(packet);
         }
         PacketsOut++;
         packet.Release();
+    }
+
+    /// <summary>Ingest thread: each waiting fast starter gets the cached group, then joins the fan-out for what follows.</summary>
+    private void ApplyFastStarters()
+    {
+        lock (_subscribersLock)
+        {
+            foreach (var subscriber in _fastStarters)
+            {
+                if (_gop is { Count: > 0 } gop)
+                {
+                    subscriber.Reserve(gop.Count, gop.Bytes);
+                    for (var i = 0; i < gop.Count; i++)
+                    {
+                        subscriber.Enqueue(gop[i]);
+                    }
+                }
+            }
+            Volatile.Write(ref _subscribers, [.. _subscribers, .. _fastStarters]);
+            _fastStarters.Clear();
+            Volatile.Write(ref _pendingFastStarters, 0);
+        }
     }
 
     /// <summary>

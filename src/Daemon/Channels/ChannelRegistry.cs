@@ -60,7 +60,7 @@ internal sealed class ChannelRegistry(CastdOptions options, TimeProvider time)
             {
                 return existing;
             }
-            var channel = new Channel(id, _reorder, _frequency);
+            var channel = new Channel(id, _reorder, _frequency, options.GopCacheBytes);
             foreach (var relay in _relays)
             {
                 channel.SubscribeRelay(relay);

@@ -3,13 +3,19 @@ using Castd.Protocol.Buffers;
 namespace Castd.Daemon.Channels;
 
 /// <summary>
-/// Something that receives a channel's packets in order: a viewer today, a relay connection (SPEC §9) later.
+/// Something that receives a channel's packets in order: a viewer or a relay connection (SPEC §9).
 /// Both methods are called on the ingest thread and must never block it.
 /// </summary>
 internal interface ISubscriber
 {
     /// <summary>Queues the packet, taking a reference of its own. A subscriber that cannot keep up closes itself.</summary>
     void Enqueue(PacketBuffer packet);
+
+    /// <summary>
+    /// Before a fast-start join hands over a cached group (SPEC §10): room for that many more packets and bytes than
+    /// the usual budget, since the subscriber starts that far behind.
+    /// </summary>
+    void Reserve(int packets, long bytes);
 
     /// <summary>
     /// End of an ingest batch: start sending what was queued, on the calling thread when

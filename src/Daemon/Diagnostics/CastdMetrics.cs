@@ -49,6 +49,11 @@ internal sealed class CastdMetrics : IDisposable
         _meter.CreateObservableCounter("castd.viewer.disconnects", () => viewers.Disconnects.Select(d => new Measurement<long>(d.Value, new KeyValuePair<string, object?>("reason", d.Key.ToLowerInvariant()))), description: "Viewer streams ended, by reason");
         _meter.CreateObservableCounter("castd.viewer.rejections", () => viewers.Refusals.Select(r => new Measurement<long>(r.Value, new KeyValuePair<string, object?>("code", r.Key))), description: "Viewers refused at the handshake, by ERR code");
 
+        _meter.CreateObservableGauge("castd.faststart.cached", () => channels.All.Select(c => new Measurement<long>(c.Gop?.Bytes ?? 0, Tag(c))), "By", "Bytes in the channel's fast-start cache (its latest group of pictures)");
+        PerChannel("castd.faststart.groups", c => c.Gop?.Groups ?? 0, null, "Groups of pictures the fast-start cache started");
+        PerChannel("castd.faststart.overflows", c => c.Gop?.Overflows ?? 0, null, "Groups dropped from the fast-start cache for outgrowing CASTD_GOP_CACHE_BYTES");
+        PerChannel("castd.faststart.foreign_payloads", c => c.Gop?.ForeignPayloads ?? 0, null, "Payloads that were not MPEG-TS (no fast start for them)");
+        _meter.CreateObservableCounter("castd.http_playback.streams", () => viewers.HttpPlaybacks, description: "HTTP playback streams started (GET /live/...)");
         _meter.CreateObservableGauge("castd.relay.connections", () => channels.RelayCount, description: "Downstream castd connected to the relay feed");
         _meter.CreateObservableCounter("castd.relay.disconnects", () => relays.Disconnects.Select(d => new Measurement<long>(d.Value, new KeyValuePair<string, object?>("reason", d.Key.ToLowerInvariant()))), description: "Relay connections ended, by reason");
         _meter.CreateObservableGauge("castd.sessions.active", sessions.CountActive, description: "Active sessions, stream viewers and HTTP together");

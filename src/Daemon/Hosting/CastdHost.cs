@@ -3,6 +3,7 @@ using Castd.Daemon.Chat;
 using Castd.Daemon.Diagnostics;
 using Castd.Daemon.Http;
 using Castd.Daemon.Ingest;
+using Castd.Daemon.Playback;
 using Castd.Daemon.Relay;
 using Castd.Daemon.Sessions;
 using Castd.Daemon.Usage;
@@ -36,14 +37,16 @@ internal static class CastdHost
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             Action<ListenOptions> viewers = listen => listen.UseConnectionHandler<ViewerConnectionHandler>();
-            if (passedSockets is var (http, stream))
+            // Players' connections (GET /live/…) are taken over before HTTP parsing, so their stream skips Kestrel's pipe.
+            Action<ListenOptions> http = listen => listen.UseLivePlayback();
+            if (passedSockets is var (httpSocket, streamSocket))
             {
-                kestrel.ListenHandle(http);
-                kestrel.ListenHandle(stream, viewers);
+                kestrel.ListenHandle(httpSocket, http);
+                kestrel.ListenHandle(streamSocket, viewers);
             }
             else
             {
-                kestrel.Listen(options.ServerHost, options.ServerPort, _ => { });
+                kestrel.Listen(options.ServerHost, options.ServerPort, http);
                 kestrel.Listen(options.StreamHost, options.StreamPort, viewers);
             }
             // The relay port is bound by castd itself even under socket activation: edges redial anyway.
@@ -94,6 +97,7 @@ internal static class CastdHost
         BatchingUpgradeFeature.Use(app);
         app.UseWebSockets();
         app.MapCastdHttp();
+        app.MapLivePlayback();
         if (options.MetricsEnabled)
         {
             app.MapPrometheusScrapingEndpoint("/metrics");

@@ -21,6 +21,7 @@ internal sealed class CastdOptions
     public required ReorderOptions Reorder { get; init; }
     public required TimeSpan ReconnectMax { get; init; }
     public required int ViewerBufferBytes { get; init; }
+    public required int GopCacheBytes { get; init; }
     public required TimeSpan HandshakeTimeout { get; init; }
     public required TimeSpan LiveTimeout { get; init; }
     public required TimeSpan UsageFlushInterval { get; init; }
@@ -97,6 +98,7 @@ internal sealed class CastdOptions
             Reorder = new ReorderOptions(window, gap, hold),
             ReconnectMax = Millis(Settings.ReconnectMax, 10, 600_000),
             ViewerBufferBytes = Int(Settings.ViewerBuffer, 4096, 1 << 30),
+            GopCacheBytes = Int(Settings.GopCacheBytes, 0, 1 << 30),
             HandshakeTimeout = Millis(Settings.HandshakeTimeout, 10, 600_000),
             LiveTimeout = Millis(Settings.LiveTimeout, 10, 600_000),
             UsageFlushInterval = Millis(Settings.UsageFlush, 10, 600_000),

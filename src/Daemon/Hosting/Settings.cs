@@ -21,6 +21,7 @@ internal static class Settings
     public static readonly Setting StartupHold = new("CASTD_STARTUP_HOLD_MS", "", "Hold after a channel's first packet so earlier ones can go first (default: the gap timeout).");
     public static readonly Setting ReconnectMax = new("CASTD_SOURCE_RECONNECT_MAX_MS", "5000", "Cap of the exponential reconnect backoff to the source.");
     public static readonly Setting ViewerBuffer = new("CASTD_VIEWER_BUFFER_BYTES", "1048576", "Outbound bytes a viewer may fall behind before it is disconnected as slow.");
+    public static readonly Setting GopCacheBytes = new("CASTD_GOP_CACHE_BYTES", "8388608", "Fast-start cache per channel: MPEG-TS payloads since the latest keyframe, handed to a joining viewer first; 0 = off.");
     public static readonly Setting HandshakeTimeout = new("CASTD_HANDSHAKE_TIMEOUT_MS", "5000", "Time a viewer has to send its request line.");
     public static readonly Setting LiveTimeout = new("CASTD_LIVE_TIMEOUT_MS", "1000", "A channel counts as live (for watch time) this long after its last packet.");
     public static readonly Setting UsageFlush = new("CASTD_USAGE_FLUSH_MS", "1000", "Interval of the batched usage writes; the most a crash can lose.");
@@ -37,7 +38,7 @@ internal static class Settings
     public static IReadOnlyList<Setting> All { get; } =
     [
         ServerHost, ServerPort, StreamHost, StreamPort, RelayHost, RelayPort, SourceHost, SourcePort, BatchSize,
-        DataDir, MaxPayload, ReorderWindow, GapTimeout, StartupHold, ReconnectMax, ViewerBuffer,
+        DataDir, MaxPayload, ReorderWindow, GapTimeout, StartupHold, ReconnectMax, ViewerBuffer, GopCacheBytes,
         HandshakeTimeout, LiveTimeout, UsageFlush, MaxStreams, SessionTtl, Metrics, ReadyWithoutSource, LogLevel, LogFormat,
         ChatOpen, ChatMaxConnections, ChatMaxMessage,
     ];

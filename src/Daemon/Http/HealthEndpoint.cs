@@ -20,6 +20,7 @@ internal static class HealthEndpoint
                 channels.All.OrderBy(c => c.Name, StringComparer.Ordinal).Select(ChannelHealth.Of).ToList(),
                 viewerCounters.Disconnects,
                 viewerCounters.Refusals,
+                viewerCounters.HttpPlaybacks,
                 channels.RelayCount,
                 relays.Disconnects),
             CastdJsonContext.Default.HealthResponse);

@@ -25,17 +25,23 @@ internal sealed record HealthResponse(
     List<ChannelHealth> Channels,
     IReadOnlyDictionary<string, long> ViewerDisconnects,
     IReadOnlyDictionary<string, long> ViewerRefusals,
+    long HttpPlaybacks,
     int Relays,
     IReadOnlyDictionary<string, long> RelayDisconnects);
 
-internal sealed record ChannelHealth(string Id, int Viewers, long Released, long Lost, long Duplicates, long Late, long Restarts, int Held)
+/// <param name="FastStart">The GOP cache's state; null when it is off (CASTD_GOP_CACHE_BYTES=0).</param>
+internal sealed record ChannelHealth(string Id, int Viewers, long Released, long Lost, long Duplicates, long Late, long Restarts, int Held, FastStartHealth? FastStart)
 {
     public static ChannelHealth Of(Channel channel)
     {
         var counters = channel.Ring.Counters;
-        return new(channel.Name, channel.ViewerCount, counters.Released, counters.Lost, counters.Duplicates, counters.Late, counters.Restarts, channel.Ring.Held);
+        var gop = channel.Gop is { } cache ? new FastStartHealth(cache.Count, cache.Bytes, cache.Groups, cache.Overflows, cache.ForeignPayloads) : null;
+        return new(channel.Name, channel.ViewerCount, counters.Released, counters.Lost, counters.Duplicates, counters.Late, counters.Restarts, channel.Ring.Held, gop);
     }
 }
+
+/// <summary>A channel's GOP cache (SPEC §10), read from another thread: a moment's snapshot, good enough for an operator.</summary>
+internal sealed record FastStartHealth(int Packets, long Bytes, long Groups, long Overflows, long ForeignPayloads);
 
 /// <summary>Source-generated JSON, camelCase as SPEC §4 shows (<c>"sessions"</c>).</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

@@ -13,15 +13,10 @@ namespace Castd.Daemon.Viewers;
 /// pipe buffers. Kestrel still owns the socket's lifetime and its receive side.
 /// </remarks>
 internal sealed class SocketPacketSender(Socket socket, ISendCompletion owner)
-    : SocketAsyncEventArgs(unsafeSuppressExecutionContextFlow: true)
+    : SocketAsyncEventArgs(unsafeSuppressExecutionContextFlow: true), IPacketSender
 {
     private readonly SafeSocketHandle _handle = socket.SafeHandle;
 
-    /// <summary>
-    /// Sends every byte of <paramref name="segments"/>. True when it finished at once (<paramref name="error"/> says how);
-    /// false when it is still going and <see cref="ISendCompletion.OnSendCompleted"/> will be called. The segments
-    /// must stay untouched until then.
-    /// </summary>
     public bool TrySend(List<ArraySegment<byte>> segments, out SocketError error)
     {
         long sent;

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Numerics;
 using Castd.Daemon.Channels;
 using Castd.Protocol.Buffers;
+using Castd.Protocol.Http;
 
 namespace Castd.Daemon.Viewers;
 
@@ -26,10 +27,12 @@ internal sealed class ViewerOutbox : ISubscriber, IThreadPoolWorkItem, ISendComp
     private SpscQueue<PacketBuffer>? _queue;
     private readonly List<ArraySegment<byte>> _segments = new(2 * MaxPacketsPerSend);
     private readonly WireFormat _format;
-    private readonly long _budgetBytes;
+    private long _budgetBytes;
     private readonly Action<DisconnectReason> _onClose;
     private readonly ViewerServices _services;
-    private SocketPacketSender? _sender;
+    private IPacketSender? _sender;
+    /// <summary>The chunk-size line of <see cref="WireFormat.Chunked"/>: rewritten per send, pinned for sendmsg.</summary>
+    private readonly byte[]? _chunkHeader;
     private long _queuedBytes;
     private int _scheduled;
     private int _closeReason;
@@ -45,6 +48,10 @@ internal sealed class ViewerOutbox : ISubscriber, IThreadPoolWorkItem, ISendComp
         // Slots for the budget's worth of 1 KiB packets: enough for MPEG-TS payloads, 8 bytes a slot. Allocated with
         // the first packet, so a viewer waiting for a channel to go live costs 8 KiB less.
         _queueCapacity = (int)uint.Clamp(BitOperations.RoundUpToPowerOf2((uint)budgetBytes / 1024), 64, 1 << 16);
+        if (format == WireFormat.Chunked)
+        {
+            _chunkHeader = GC.AllocateArray<byte>(ChunkedEncoding.MaxSizeLineLength, pinned: true);
+        }
     }
 
     public long PacketsSent { get; private set; }
@@ -53,7 +60,14 @@ internal sealed class ViewerOutbox : ISubscriber, IThreadPoolWorkItem, ISendComp
 
     public DisconnectReason CloseReason => (DisconnectReason)Volatile.Read(ref _closeReason);
 
-    public void Attach(SocketPacketSender sender) => _sender = sender;
+    public void Attach(IPacketSender sender) => _sender = sender;
+
+    public void Reserve(int packets, long bytes)
+    {
+        // Called before the first Enqueue, so the queue is made once at its final size.
+        _queue ??= new SpscQueue<PacketBuffer>((int)BitOperations.RoundUpToPowerOf2((uint)(_queueCapacity + packets)));
+        _budgetBytes += bytes;
+    }
 
     public void Enqueue(PacketBuffer packet)
     {
@@ -153,13 +167,17 @@ internal sealed class ViewerOutbox : ISubscriber, IThreadPoolWorkItem, ISendComp
     private int Gather()
     {
         _segments.Clear();
+        if (_format == WireFormat.Chunked)
+        {
+            _segments.Add(default);
+        }
         var bytes = 0;
         var count = 0;
         for (; count < MaxPacketsPerSend && _queue!.TryPeek(count, out var packet); count++)
         {
             switch (_format)
             {
-                case WireFormat.Raw:
+                case WireFormat.Raw or WireFormat.Chunked:
                     _segments.Add(packet.Raw);
                     break;
                 case WireFormat.Framed:
@@ -172,6 +190,12 @@ internal sealed class ViewerOutbox : ISubscriber, IThreadPoolWorkItem, ISendComp
             }
             bytes += SizeOf(packet);
         }
+        if (_format == WireFormat.Chunked && count > 0)
+        {
+            // One HTTP chunk a send: its size line, the payloads, its CRLF.
+            _segments[0] = new ArraySegment<byte>(_chunkHeader!, 0, ChunkedEncoding.WriteSizeLine(_chunkHeader, bytes));
+            _segments.Add(ChunkedEncoding.Crlf);
+        }
         _inFlightCount = count;
         _inFlightBytes = bytes;
         return count;
@@ -179,7 +203,7 @@ internal sealed class ViewerOutbox : ISubscriber, IThreadPoolWorkItem, ISendComp
 
     private int SizeOf(PacketBuffer packet) => _format switch
     {
-        WireFormat.Raw => packet.Raw.Count,
+        WireFormat.Raw or WireFormat.Chunked => packet.Raw.Count,
         WireFormat.Framed => packet.Framed.Count,
         _ => packet.RelayHeader.Count + packet.Raw.Count,
     };

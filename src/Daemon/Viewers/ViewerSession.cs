@@ -34,51 +34,14 @@ internal sealed class ViewerSession(
             await RefuseAsync(code, text);
             return;
         }
-        if (await CheckRegisteredAsync(request.UserId) is { } refusal)
+        var (session, refusal, reason) = await ViewerAdmission.AdmitAsync(services, request.UserId, request.Channel);
+        if (session is null)
         {
-            await RefuseAsync(refusal.Code, refusal.Text);
+            await RefuseAsync(refusal, reason);
             return;
         }
-        var session = services.Sessions.OpenStream(request.UserId, request.Channel.ToString());
-        if (session.Status != SessionStatus.Active)
-        {
-            await RefuseAsync(ViewerReply.TooManyStreams, $"stream limit reached: at most {_options.MaxStreamsPerUser} concurrent streams for {request.UserId}");
-            return;
-        }
-        try
-        {
-            await StreamAsync(request);
-        }
-        finally
-        {
-            services.Sessions.CloseStream(session);
-        }
-    }
-
-    private async Task StreamAsync(ViewerRequest request)
-    {
-        var input = transport.Input;
-        var outbox = new ViewerOutbox(request.Framed ? WireFormat.Framed : WireFormat.Raw, _options.ViewerBufferBytes, services, _ => input.CancelPendingRead());
-        outbox.Attach(new SocketPacketSender(socket, outbox));
-        var channel = services.Channels.GetOrCreate(request.Channel);
-        var viewer = services.Viewers.Join(request.UserId, channel);
-        channel.Subscribe(outbox);
-        services.Chat.ViewerStarted(request.UserId, channel.Id);
-        Log.ViewerJoined(services.Logger, request.UserId, channel.Name, request.Framed ? "framed" : "raw", remote);
-
-        var reason = DisconnectReason.Closed;
-        try
-        {
-            reason = await ConnectionEnd.WaitAsync(input, stopping);
-        }
-        finally
-        {
-            channel.Unsubscribe(outbox);
-            outbox.Close(reason);
-            services.Viewers.Leave(viewer);
-            services.Counters.CountDisconnect(outbox.CloseReason);
-            Log.ViewerLeft(services.Logger, request.UserId, channel.Name, outbox.CloseReason.ToString(), outbox.PacketsSent, outbox.BytesSent);
-        }
+        var format = request.Framed ? WireFormat.Framed : WireFormat.Raw;
+        await ViewerWatch.RunAsync(services, session, request, format, new SocketViewerTransport(transport, socket), remote, stopping);
     }
 
     private async Task<(ViewerRequest Request, int Code, string Text)> ReadRequestAsync()
@@ -116,20 +79,6 @@ internal sealed class ViewerSession(
         catch (Exception ex) when (ex is IOException or ConnectionResetException)
         {
             return (default, ViewerReply.BadRequest, "connection reset during the request line");
-        }
-    }
-
-    private async ValueTask<(int Code, string Text)?> CheckRegisteredAsync(string userId)
-    {
-        try
-        {
-            // RocksDB reads are synchronous and fast (block cache); off the I/O thread anyway in case the disk is slow.
-            var registered = await Task.Run(() => services.Store.IsRegistered(userId));
-            return registered ? null : (ViewerReply.Unregistered, $"user {userId} is not registered");
-        }
-        catch (StorageException)
-        {
-            return (ViewerReply.Unavailable, "state store unavailable");
         }
     }
 

@@ -49,6 +49,9 @@ public sealed class PacketBuffer
 
     internal int Capacity => _array.Length;
 
+    /// <summary>References held now (tests check that every holder let go).</summary>
+    internal int References => Volatile.Read(ref _references);
+
     /// <summary>Returns the payload area to fill; both headers are written here too (a packet that never goes to a relay may leave <paramref name="channel"/> default).</summary>
     public Span<byte> Initialize(ulong sequence, long receivedTimestamp, ulong unixMicros, int payloadLength, ChannelId channel = default)
     {

@@ -10,7 +10,7 @@ public static class ViewerHandshakeReader
     public const int MaxLineLength = 256;
 
     /// <summary>
-    /// Grammar: user-id SP channel-id *(SP option) [CR] LF, option = "framed"; SPEC §3.
+    /// Grammar: user-id SP channel-id *2(SP option) [CR] LF, option = "framed" / "faststart", each at most once; SPEC §3, §10.
     /// NeedMoreData consumes nothing; InvalidData sets <paramref name="error"/>; Done consumes the line.
     /// </summary>
     public static OperationStatus TryRead(ref SequenceReader<byte> reader, out ViewerRequest request, out HandshakeError error)
@@ -45,9 +45,9 @@ public static class ViewerHandshakeReader
     private static HandshakeError Parse(ReadOnlySpan<byte> line, out ViewerRequest request)
     {
         request = default;
-        Span<Range> words = stackalloc Range[4];
+        Span<Range> words = stackalloc Range[5];
         var count = SplitOnSpace(line, words);
-        if (count < 2 || count > 3)
+        if (count < 2 || count > 4)
         {
             return HandshakeError.Malformed;
         }
@@ -69,15 +69,25 @@ public static class ViewerHandshakeReader
             return HandshakeError.InvalidChannelId;
         }
         var framed = false;
-        if (count == 3)
+        var fastStart = false;
+        foreach (var word in words[2..count])
         {
-            if (!line[words[2]].SequenceEqual("framed"u8))
+            var option = line[word];
+            if (option.SequenceEqual("framed"u8) && !framed)
             {
+                framed = true;
+            }
+            else if (option.SequenceEqual("faststart"u8) && !fastStart)
+            {
+                fastStart = true;
+            }
+            else
+            {
+                // Unknown, or given twice.
                 return HandshakeError.UnknownOption;
             }
-            framed = true;
         }
-        request = new ViewerRequest(Encoding.ASCII.GetString(user), channel, framed);
+        request = new ViewerRequest(Encoding.ASCII.GetString(user), channel, framed, fastStart);
         return HandshakeError.None;
     }
 

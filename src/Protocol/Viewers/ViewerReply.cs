@@ -18,8 +18,8 @@ public static class ViewerReply
         HandshakeError.LineTooLong => (TooLong, $"request line longer than {ViewerHandshakeReader.MaxLineLength} bytes"),
         HandshakeError.InvalidUserId => (BadRequest, $"invalid user id: {UserIds.Rule}"),
         HandshakeError.InvalidChannelId => (BadRequest, "invalid channel id: six printable ASCII characters"),
-        HandshakeError.UnknownOption => (BadRequest, "unknown option: the only option is 'framed'"),
-        _ => (BadRequest, "malformed request: expected '<user-id> <channel-id> [framed]'"),
+        HandshakeError.UnknownOption => (BadRequest, "unknown or repeated option: the options are 'framed' and 'faststart'"),
+        _ => (BadRequest, "malformed request: expected '<user-id> <channel-id> [framed] [faststart]'"),
     };
 
     public static void WriteError(IBufferWriter<byte> writer, int code, string text)

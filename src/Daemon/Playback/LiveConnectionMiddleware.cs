@@ -1,0 +1,72 @@
+using System.Buffers;
+using Castd.Daemon.Viewers;
+using Castd.Protocol.Http;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace Castd.Daemon.Playback;
+
+/// <summary>
+/// Sits in front of Kestrel's HTTP on the HTTP port: a connection whose first bytes are <c>GET /live/</c> is a player
+/// (ffplay, mpv, VLC, ffmpeg, curl) and is served by castd itself (<see cref="LiveSession"/>), its stream going straight
+/// to the socket like a TCP viewer's; every other connection goes on to Kestrel untouched.
+/// </summary>
+/// <remarks>
+/// The peek consumes nothing and examines nothing, so Kestrel reads the same bytes at once. A pipe may not be told
+/// that less was examined than before, so while fewer bytes than the prefix have arrived (a request dribbled in byte
+/// by byte) it looks again after a short sleep instead of waiting on the pipe.
+/// </remarks>
+internal static class LiveConnectionMiddleware
+{
+    private static readonly TimeSpan DribblePoll = TimeSpan.FromMilliseconds(10);
+
+    public static void UseLivePlayback(this ListenOptions listen)
+    {
+        var services = listen.ApplicationServices.GetRequiredService<ViewerServices>();
+        var stopping = listen.ApplicationServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        listen.Use(next => connection => RunAsync(connection, next, services, stopping));
+    }
+
+    private static async Task RunAsync(ConnectionContext connection, ConnectionDelegate next, ViewerServices services, CancellationToken stopping)
+    {
+        if (await StartsWithLiveRequestAsync(connection, services.Options.HandshakeTimeout, stopping)
+            && connection.Features.Get<IConnectionSocketFeature>()?.Socket is { } socket)
+        {
+            await new LiveSession(connection.Transport, socket, connection.RemoteEndPoint?.ToString(), services, stopping).RunAsync();
+            return;
+        }
+        await next(connection);
+    }
+
+    private static async Task<bool> StartsWithLiveRequestAsync(ConnectionContext connection, TimeSpan timeout, CancellationToken stopping)
+    {
+        var input = connection.Transport.Input;
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        cancel.CancelAfter(timeout);
+        try
+        {
+            while (true)
+            {
+                var result = await input.ReadAsync(cancel.Token);
+                var status = LiveRequestReader.IsLiveRequest(result.Buffer);
+                input.AdvanceTo(result.Buffer.Start);
+                if (status != OperationStatus.NeedMoreData || result.IsCompleted)
+                {
+                    return status == OperationStatus.Done;
+                }
+                await Task.Delay(DribblePoll, cancel.Token);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Too slow to tell: Kestrel's own request timeouts deal with it.
+            return false;
+        }
+        catch (Exception ex) when (ex is IOException or ConnectionResetException)
+        {
+            return false;
+        }
+    }
+}
