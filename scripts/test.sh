@@ -33,6 +33,8 @@ CASTD_BUILD_LOCK= ./scripts/check-allocations.sh
 ./bench/fanout/run.sh --smoke >/dev/null
 # The chat benchmark in smoke mode: fails if a chat user was cut or nothing was delivered.
 ./bench/chat/run.sh --smoke >/dev/null
+# Fast start in smoke mode: a few timed joins per mode and the cache-on/off comparisons; fails if a join decoded nothing.
+CASTD_BUILD_LOCK= ./bench/faststart/run.sh --smoke >/dev/null
 # The .deb (issue 8): one build for both suites. test.sh: dpkg-deb layout, lintian, systemd-analyze, the notify
 # protocol; test-systemd.sh: a debootstrapped Debian 12 booted under systemd-nspawn (root cached in /var/cache).
 deb="$(CASTD_BUILD_LOCK= ./packaging/deb/build.sh | tail -1)"

@@ -8,12 +8,15 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fanout"))
 from castd_run import CASTLOAD, ROOT, Castd, log  # noqa: E402
+import compare  # noqa: E402  (the fan-out benchmark's client run, reused for the max-rate comparison)
 
 SMOKE = "--smoke" in sys.argv
-JOINS = 5 if SMOKE else 50
+JOINS = 3 if SMOKE else 50
 RUNS = 1 if SMOKE else 3
-LIVE_SECONDS = 3 if SMOKE else 10
+LIVE_SECONDS = 2 if SMOKE else 10
+MAX_RATE_SUBSCRIBERS = 100
 VIEWERS = 20 if SMOKE else 500
 HTTP, STREAM, SOURCE = 18180, 19211, 19210
 MEDIA = os.path.join(ROOT, "tests/media/out/h264-aac.ts")
@@ -83,6 +86,17 @@ def parse_view(text):
     return figures
 
 
+def max_rate(cache_bytes):
+    """castload bench fanout at max rate (synthetic payloads: the scanner's not-TS path), delivered messages/s."""
+    with Castd(compare.CASTD_HTTP, compare.PORTS["castd"], compare.SOURCE_PORT, CASTD_MAX_STREAMS_PER_USER=1000000,
+               CASTD_GOP_CACHE_BYTES=cache_bytes) as castd:
+        castd.register("bench")
+        figures = compare.fanout("castd", MAX_RATE_SUBSCRIBERS, 1316)
+    if not figures:
+        raise SystemExit("castload bench fanout delivered nothing")
+    return figures
+
+
 def plot(results, path):
     import matplotlib
     matplotlib.use("Agg")
@@ -115,13 +129,22 @@ def main():
             figures = live_viewers(cache)
             live[state].append(figures)
             log(f"== live viewers, cache {state}, run {run + 1}: {figures}")
+    fanout = {"on": [], "off": []}
+    for run in range(RUNS):
+        for state, cache in (("on", 8 << 20), ("off", 0)):
+            figures = max_rate(cache)
+            fanout[state].append(figures)
+            log(f"== max-rate fan-out, cache {state}, run {run + 1}: {figures.get('deliveredMessagesPerSecond')} messages/s delivered")
     rows = ["| join | joins | p50 ms | p90 ms | p99 ms | mean ms | max ms |", "|---|---:|---:|---:|---:|---:|---:|"]
     rows += [f"| {label} | {s['joins']} | {s['p50Ms']} | {s['p90Ms']} | {s['p99Ms']} | {s['meanMs']} | {s['maxMs']} |" for label, s in results]
     live_rows = ["| GOP cache | castd cores | latency p50 ms | latency p99 ms | packets/s delivered |", "|---|---:|---:|---:|---:|"]
     for state in ("on", "off"):
         med = {key: statistics.median(r[key] for r in live[state] if key in r) for key in ("cores", "p50", "p99", "packets_per_s") if any(key in r for r in live[state])}
         live_rows.append(f"| {state} | {med.get('cores', 0):.2f} | {med.get('p50', 0)} | {med.get('p99', 0)} | {med.get('packets_per_s', 0):.0f} |")
-    table = "\n".join(rows) + "\n\n" + "\n".join(live_rows)
+    fanout_rows = [f"| GOP cache | delivered messages/s ({MAX_RATE_SUBSCRIBERS} subscribers, max rate) |", "|---|---:|"]
+    for state in ("on", "off"):
+        fanout_rows.append(f"| {state} | {statistics.median(r['deliveredMessagesPerSecond'] for r in fanout[state]):,.0f} |")
+    table = "\n".join(rows) + "\n\n" + "\n".join(live_rows) + "\n\n" + "\n".join(fanout_rows)
     print(table)
     if SMOKE:
         return
