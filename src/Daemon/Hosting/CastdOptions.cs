@@ -20,6 +20,7 @@ internal sealed class CastdOptions
     public required int MaxPayloadBytes { get; init; }
     public required ReorderOptions Reorder { get; init; }
     public required TimeSpan ReconnectMax { get; init; }
+    public required TimeSpan SourceStallTimeout { get; init; }
     public required int ViewerBufferBytes { get; init; }
     public required int GopCacheBytes { get; init; }
     public required TimeSpan HandshakeTimeout { get; init; }
@@ -97,6 +98,7 @@ internal sealed class CastdOptions
             MaxPayloadBytes = Int(Settings.MaxPayload, 1, 64 << 20),
             Reorder = new ReorderOptions(window, gap, hold),
             ReconnectMax = Millis(Settings.ReconnectMax, 10, 600_000),
+            SourceStallTimeout = Millis(Settings.SourceStallTimeout, 0, 600_000),
             ViewerBufferBytes = Int(Settings.ViewerBuffer, 4096, 1 << 30),
             GopCacheBytes = Int(Settings.GopCacheBytes, 0, 1 << 30),
             HandshakeTimeout = Millis(Settings.HandshakeTimeout, 10, 600_000),

@@ -20,6 +20,7 @@ internal static class Settings
     public static readonly Setting GapTimeout = new("CASTD_GAP_TIMEOUT_MS", "200", "How long a missing packet is waited for before it is skipped as lost.");
     public static readonly Setting StartupHold = new("CASTD_STARTUP_HOLD_MS", "", "Hold after a channel's first packet so earlier ones can go first (default: the gap timeout).");
     public static readonly Setting ReconnectMax = new("CASTD_SOURCE_RECONNECT_MAX_MS", "5000", "Cap of the exponential reconnect backoff to the source.");
+    public static readonly Setting SourceStallTimeout = new("CASTD_SOURCE_STALL_TIMEOUT_MS", "2000", "A source frame begun and not finished this long drops the connection (redialled): one hung frame would stall every channel; 0 = wait forever.");
     public static readonly Setting ViewerBuffer = new("CASTD_VIEWER_BUFFER_BYTES", "1048576", "Outbound bytes a viewer may fall behind before it is disconnected as slow.");
     public static readonly Setting GopCacheBytes = new("CASTD_GOP_CACHE_BYTES", "8388608", "Fast-start cache per channel: MPEG-TS payloads since the latest keyframe, handed to a joining viewer first; 0 = off.");
     public static readonly Setting HandshakeTimeout = new("CASTD_HANDSHAKE_TIMEOUT_MS", "5000", "Time a viewer has to send its request line.");
@@ -38,7 +39,7 @@ internal static class Settings
     public static IReadOnlyList<Setting> All { get; } =
     [
         ServerHost, ServerPort, StreamHost, StreamPort, RelayHost, RelayPort, SourceHost, SourcePort, BatchSize,
-        DataDir, MaxPayload, ReorderWindow, GapTimeout, StartupHold, ReconnectMax, ViewerBuffer, GopCacheBytes,
+        DataDir, MaxPayload, ReorderWindow, GapTimeout, StartupHold, ReconnectMax, SourceStallTimeout, ViewerBuffer, GopCacheBytes,
         HandshakeTimeout, LiveTimeout, UsageFlush, MaxStreams, SessionTtl, Metrics, ReadyWithoutSource, LogLevel, LogFormat,
         ChatOpen, ChatMaxConnections, ChatMaxMessage,
     ];
