@@ -26,7 +26,11 @@ internal sealed record HealthResponse(
     IReadOnlyDictionary<string, long> ViewerDisconnects,
     IReadOnlyDictionary<string, long> ViewerRefusals,
     int Relays,
-    IReadOnlyDictionary<string, long> RelayDisconnects);
+    IReadOnlyDictionary<string, long> RelayDisconnects,
+    UsageHealth Usage);
+
+/// <summary>Watch time waiting for the store (SPEC §9: buffered while it is unreachable, bounded, counted).</summary>
+internal sealed record UsageHealth(int BufferedRecords, long DroppedMilliseconds, string? StoreProblem);
 
 internal sealed record ChannelHealth(string Id, int Viewers, long Released, long Lost, long Duplicates, long Late, long Restarts, int Held)
 {

@@ -39,7 +39,16 @@ internal sealed class ViewerSession(
             await RefuseAsync(refusal.Code, refusal.Text);
             return;
         }
-        var session = services.Sessions.OpenStream(request.UserId, request.Channel.ToString());
+        SessionInfo session;
+        try
+        {
+            session = services.Sessions.OpenStream(request.UserId, request.Channel.ToString());
+        }
+        catch (StorageException)
+        {
+            await RefuseAsync(ViewerReply.Unavailable, "state store unavailable");
+            return;
+        }
         if (session.Status != SessionStatus.Active)
         {
             await RefuseAsync(ViewerReply.TooManyStreams, $"stream limit reached: at most {_options.MaxStreamsPerUser} concurrent streams for {request.UserId}");
