@@ -86,6 +86,41 @@ public abstract class FleetTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task HttpSessionOpenedOnEdgeA_HeartbeatsOnEdgeB_DroppedOneSaysSo_AndASilentOneExpires()
+    {
+        await using var fleet = await FleetRig.StartAsync(_redis, ["hal"]);
+        for (var i = 0; i < 4; i++)
+        {
+            using var put = await fleet.EdgeA.Http.PutAsync($"/streaming?account=hal&streamId=tv{i}", null);
+            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        }
+
+        using (var beat = await fleet.EdgeB.Http.GetAsync("/streaming?account=hal&streamId=tv0"))
+        {
+            Assert.Equal(HttpStatusCode.OK, beat.StatusCode);
+            Assert.Equal("ACTIVE", (await beat.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
+        }
+        using (var beat = await fleet.EdgeB.Http.GetAsync("/streaming?account=hal&streamId=tv3"))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, beat.StatusCode);
+            Assert.Equal("Threshold Limit reached", (await beat.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("reason").GetString());
+        }
+        // tv0 keeps heartbeating (on either edge); tv1 falls silent and its lease runs out after the TTL.
+        var silent = Stopwatch.StartNew();
+        while (silent.Elapsed < FleetRig.SessionTtl + TimeSpan.FromSeconds(1))
+        {
+            using var beat = await fleet.EdgeA.Http.GetAsync("/streaming?account=hal&streamId=tv0");
+            Assert.Equal(HttpStatusCode.OK, beat.StatusCode);
+            await Task.Delay(500);
+        }
+        using (var beat = await fleet.EdgeB.Http.GetAsync("/streaming?account=hal&streamId=tv1"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, beat.StatusCode);
+        }
+        Assert.Equal(1, await ActiveAsync(fleet.EdgeB, "hal"));
+    }
+
+    [Fact]
     public async Task UsageWatchedOnEdgeA_IsReportedByEdgeB()
     {
         await using var fleet = await FleetRig.StartAsync(_redis, ["uma"]);

@@ -47,15 +47,31 @@ internal static class RedisScripts
         return record
         """;
 
-    /// <summary>ARGV: id, ttl ms. Renews a live lease; nil when the session expired or never was.</summary>
-    public const string Heartbeat = ExpireLeases + """
-        local record = redis.call('HGET', KEYS[3], ARGV[1])
-        if not record then return nil end
+    /// <summary>
+    /// ARGV: id, ttl ms. Renews a live lease; nil when the session expired or never was. The hottest script (a player
+    /// heartbeats every few seconds), so it looks at its own lease only: other sessions' expiry is settled by the next
+    /// open or list, and only the keys this session lives in have their key expiry pushed on.
+    /// </summary>
+    public const string Heartbeat = """
+        local t = redis.call('TIME')
+        local now = t[1] * 1000 + math.floor(t[2] / 1000)
+        local k = 1
+        local lease = redis.call('ZSCORE', KEYS[1], ARGV[1])
+        if not lease then
+          k = 2
+          lease = redis.call('ZSCORE', KEYS[2], ARGV[1])
+        end
+        if not lease then return nil end
+        if tonumber(lease) <= now then
+          redis.call('ZREM', KEYS[k], ARGV[1])
+          redis.call('HDEL', KEYS[3], ARGV[1])
+          return nil
+        end
         local ttl = tonumber(ARGV[2])
-        redis.call('ZADD', KEYS[1], 'XX', now + ttl, ARGV[1])
-        redis.call('ZADD', KEYS[2], 'XX', now + ttl, ARGV[1])
-        keep(ttl)
-        return record
+        redis.call('ZADD', KEYS[k], now + ttl, ARGV[1])
+        redis.call('PEXPIRE', KEYS[k], ttl * 2)
+        redis.call('PEXPIRE', KEYS[3], ttl * 2)
+        return redis.call('HGET', KEYS[3], ARGV[1])
         """;
 
     /// <summary>ARGV: id, ttl ms, record. A stream viewer's lease, renewed while it watches; put back if it ran out
