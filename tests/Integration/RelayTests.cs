@@ -171,6 +171,37 @@ public sealed class RelayTests
         Assert.True((await edge.HealthAsync()).GetProperty("sourceReconnects").GetInt64() >= 1);
     }
 
+    [Fact]
+    public async Task OriginSourceRestartsNumbering_AnEdgeWhoseRelayStayedUp_FollowsAtOnce()
+    {
+        var relayPort = FreePorts.Next();
+        await using var origin = await CastdRig.StartAsync(["alice"], Relay(relayPort));
+        using var edgeData = new TempDirectory();
+        await using var edge = await CastdProcess.StartAsync(edgeData.Path, relayPort);
+        await edge.RegisterAsync("alice");
+        await Eventually.TrueAsync(async () => (await origin.Castd.HealthAsync()).GetProperty("relays").GetInt32() == 1);
+        await using var atEdge = await TestViewer.ConnectAsync(edge.StreamPort, "alice chan01 framed\n");
+        await Eventually.TrueAsync(async () => (await edge.HealthAsync()).GetProperty("viewers").GetInt32() == 1);
+        for (ulong sequence = 0; sequence < 50; sequence++)
+        {
+            await origin.Source.SendAsync("chan01", sequence, TestPayloads.For(0, sequence));
+        }
+        await atEdge.WaitForAsync(bytes => TestViewer.ParseFramed(bytes).Count == 50, TimeSpan.FromSeconds(5));
+
+        // The origin's source restarts and numbers from 0 again, well within the window below 50: the edge's relay
+        // connection stays up, so only the numbers tell it the upstream started afresh.
+        origin.Source.Disconnect();
+        await origin.Source.AcceptAsync();
+        for (ulong sequence = 0; sequence < 10; sequence++)
+        {
+            await origin.Source.SendAsync("chan01", sequence, TestPayloads.For(0, sequence));
+        }
+
+        await atEdge.WaitForAsync(bytes => TestViewer.ParseFramed(bytes).Count == 60, TimeSpan.FromSeconds(5));
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => (ulong)i), TestViewer.ParseFramed(atEdge.Received)[50..].Select(f => f.Sequence));
+        Assert.Equal(0, Channel(await edge.HealthAsync()).GetProperty("late").GetInt64());
+    }
+
     private static Dictionary<string, string> Relay(int port) => new()
     {
         ["CASTD_RELAY_HOST"] = "127.0.0.1",

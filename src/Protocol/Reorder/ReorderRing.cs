@@ -113,8 +113,8 @@ public sealed class ReorderRing<T> where T : class
 
     /// <summary>
     /// A packet from an ordered relay (SPEC §9): its upstream has reordered the channel already, so nothing is held
-    /// and nothing waited for. A jump in sequence numbers is a final loss, counted at once; an earlier number is late
-    /// (or, by more than the window, a restart, as in <see cref="Insert{TSink}"/>).
+    /// and nothing waited for. A jump in sequence numbers is a final loss, counted at once; an earlier (or repeated)
+    /// number is a restart of the upstream, never "late".
     /// </summary>
     public InsertOutcome InsertOrdered<TSink>(ulong sequence, T item, ref TSink sink) where TSink : IReleaseSink<T>
     {
@@ -127,11 +127,9 @@ public sealed class ReorderRing<T> where T : class
         _holding = false;
         if (sequence < _next)
         {
-            if (_next - sequence <= Capacity)
-            {
-                Counters.Late++;
-                return InsertOutcome.Late;
-            }
+            // An ordered upstream never repeats or goes back unless it started afresh (its own source restarted, or
+            // it is another origin after a redial): however small the step back, follow it, or the edge would drop
+            // everything as late until the new numbers passed the old ones.
             Restart(sequence, ref sink);
         }
         else if (sequence > _next || _held > 0)
