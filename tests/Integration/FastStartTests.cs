@@ -29,6 +29,28 @@ public sealed class FastStartTests
     }
 
     [Fact]
+    public async Task FastStartViewerJoiningWhileTheSourceIsDown_GetsNoGroupFromBeforeTheOutage()
+    {
+        await using var rig = await CastdRig.StartAsync(["erin"]);
+        var media = File.ReadAllBytes(TestMedia.H264);
+        const int Payload = 1316;
+        // Three seconds of real media: a group is cached (the file has a keyframe every 2 s).
+        await SendMediaAsync(rig.Source, media, Payload, 0, 3 * media.Length / 6 / Payload);
+        await Eventually.TrueAsync(async () => Known(await rig.Castd.HealthAsync(), "zato01") && FastStart(await rig.Castd.HealthAsync(), "zato01").GetProperty("packets").GetInt32() > 0);
+
+        rig.Source.Disconnect();
+        await Eventually.TrueAsync(async () => !(await rig.Castd.HealthAsync()).GetProperty("sourceConnected").GetBoolean());
+        await using var viewer = await TestViewer.ConnectAsync(rig.Castd.StreamPort, "erin zato01 framed faststart\n");
+        await Eventually.TrueAsync(async () => Channel(await rig.Castd.HealthAsync(), "zato01").GetProperty("viewers").GetInt32() == 1);
+        // The source comes back numbering from 0 and starting the file over.
+        await rig.Source.AcceptAsync();
+        await SendMediaAsync(rig.Source, media, Payload, 0, 20);
+
+        await viewer.WaitForAsync(b => TestViewer.ParseFramed(b).Count >= 20, TimeSpan.FromSeconds(10));
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => (ulong)i), TestViewer.ParseFramed(viewer.Received).Select(f => f.Sequence));
+    }
+
+    [Fact]
     public async Task HttpPlayback_ChannelNotLiveYet_IsAcceptedAndDeliversOnceItStarts()
     {
         await using var rig = await CastdRig.StartAsync(["erin"]);
@@ -56,6 +78,14 @@ public sealed class FastStartTests
         Assert.False(Channel(await rig.Castd.HealthAsync(), "chan01").TryGetProperty("fastStart", out _));
     }
 
+    private static async Task SendMediaAsync(TestSource source, byte[] media, int payload, int from, int to)
+    {
+        for (var i = from; i < to; i++)
+        {
+            await source.SendAsync("zato01", (ulong)i, media.AsSpan(i * payload, payload));
+        }
+    }
+
     private static async Task SendAsync(CastdRig rig, string channel, int from, int to, int channelIndex = 0)
     {
         for (var sequence = (ulong)from; sequence < (ulong)to; sequence++)
@@ -67,9 +97,12 @@ public sealed class FastStartTests
     private static System.Text.Json.JsonElement Channel(System.Text.Json.JsonElement health, string id) =>
         health.GetProperty("channels").EnumerateArray().Single(c => c.GetProperty("id").GetString() == id);
 
+    private static bool Known(System.Text.Json.JsonElement health, string id) =>
+        health.GetProperty("channels").EnumerateArray().Any(c => c.GetProperty("id").GetString() == id);
+
     /// <summary>The channel's count of foreign payloads; −1 while castd has not seen the channel yet.</summary>
     private static long ForeignPayloads(System.Text.Json.JsonElement health, string id) =>
-        health.GetProperty("channels").EnumerateArray().Any(c => c.GetProperty("id").GetString() == id)
+        Known(health, id)
             ? FastStart(health, id).GetProperty("foreignPayloads").GetInt64()
             : -1;
 

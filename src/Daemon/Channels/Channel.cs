@@ -113,19 +113,18 @@ internal sealed class Channel(ChannelId id, ReorderOptions reorder, long timesta
     public void Publish(PacketBuffer packet)
     {
         Volatile.Write(ref _lastPacketTimestamp, packet.ReceivedTimestamp);
+        // The ring releases in order; any other step is a skipped loss or a restarted source. Checked before a joiner
+        // is handed the cache, which must not give it a group from before a restart and then the new source's older
+        // timestamps (players freeze on that).
+        if (_gop is { } stale && _published && packet.Sequence != _lastSequence + 1)
+        {
+            stale.MarkGap();
+        }
         if (Volatile.Read(ref _pendingFastStarters) > 0)
         {
             ApplyFastStarters();
         }
-        if (_gop is { } gop)
-        {
-            // The ring releases in order; any other step is a skipped loss or a restarted source.
-            if (_published && packet.Sequence != _lastSequence + 1)
-            {
-                gop.MarkGap();
-            }
-            gop.Add(packet);
-        }
+        _gop?.Add(packet);
         _lastSequence = packet.Sequence;
         _published = true;
         foreach (var subscriber in Volatile.Read(ref _subscribers))
@@ -135,6 +134,9 @@ internal sealed class Channel(ChannelId id, ReorderOptions reorder, long timesta
         PacketsOut++;
         packet.Release();
     }
+
+    /// <summary>Ingest thread: the source connection is gone; what comes next may be another stream, so no group carries over.</summary>
+    public void SourceLost() => _gop?.MarkGap();
 
     /// <summary>Ingest thread: each waiting fast starter gets the cached group, then joins the fan-out for what follows.</summary>
     private void ApplyFastStarters()

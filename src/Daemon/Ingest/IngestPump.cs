@@ -72,6 +72,7 @@ internal sealed class IngestPump(ChannelRegistry registry, PacketBufferPool pool
         {
             var sink = new FanoutSink(channel);
             channel.Ring.Flush(ref sink);
+            channel.SourceLost();
             Touch(channel);
         }
         EndBatch(time.GetTimestamp());
