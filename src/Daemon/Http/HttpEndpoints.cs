@@ -11,6 +11,7 @@ internal static class HttpEndpoints
         app.MapGet("/usage/{userId}", UsageEndpoint.Handle);
         app.MapGet("/healthz", HealthEndpoint.Handle);
         app.MapGet("/readyz", ReadyEndpoint.Handle);
+        app.MapGet("/channels", ChannelsEndpoint.Handle);
         app.MapStreaming();
         app.MapChat();
     }
