@@ -1,4 +1,5 @@
 using Castd.Daemon.Chat;
+using Castd.Daemon.Web;
 
 namespace Castd.Daemon.Http;
 
@@ -14,5 +15,6 @@ internal static class HttpEndpoints
         app.MapGet("/channels", ChannelsEndpoint.Handle);
         app.MapStreaming();
         app.MapChat();
+        app.MapWebContent();
     }
 }
