@@ -55,12 +55,14 @@ export class Player {
       liveBufferLatencyMaxLatency: 1.5,
       liveBufferLatencyMinRemain: 0.3,
     });
-    player.on(mpegts.Events.ERROR, (type, detail, info) => {
-      if (generation !== this.#generation) return;
+    // mpegts.js emits these from inside its own work (an MSE append that fails reports ERROR before the appending
+    // code goes on) and breaks if it is destroyed under its feet: act once it has returned.
+    const later = action => setTimeout(() => { if (generation === this.#generation) action(); });
+    player.on(mpegts.Events.ERROR, (type, detail, info) => later(() => {
       if (detail === mpegts.ErrorDetails.NETWORK_STATUS_CODE_INVALID) this.#refused(info.code);
       else this.#again(`${type}: ${detail}`);
-    });
-    player.on(mpegts.Events.LOADING_COMPLETE, () => { if (generation === this.#generation) this.#again("stream ended"); });
+    }));
+    player.on(mpegts.Events.LOADING_COMPLETE, () => later(() => this.#again("stream ended")));
     player.attachMediaElement(this.#video);
     player.load();
     // Muted, so autoplay is allowed; a refusal here is the browser's policy, and the controls can still start it.

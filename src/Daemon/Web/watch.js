@@ -79,6 +79,8 @@ $("register").onclick = async () => {
   if (response.ok) {
     $("register").hidden = true;
     player.watch(channel, handle);
+    // The chat refused an unregistered handle too (unless CASTD_CHAT_OPEN) and does not redial a refusal by itself.
+    chat.connect(handle);
   }
 };
 window.addEventListener("hashchange", () => { const { h, c } = fromHash(); show(h, c || channel); });
