@@ -59,7 +59,7 @@ declare -A channel_of=([1]=zato01 [2]=zato02 [3]=zato03 [4]=zato01 [5]=zato02)
 viewers=()
 for n in 1 2 3 4 5; do
   $CASTLOAD view --stream "127.0.0.1:$STREAM_PORT" --user "user-$n" --channel "${channel_of[$n]}" \
-    --out "$OUT/user-$n.ts" --duration "${WATCH_SECONDS}s" >"$OUT/user-$n.txt" 2>&1 &
+    --faststart --out "$OUT/user-$n.ts" --duration "${WATCH_SECONDS}s" >"$OUT/user-$n.txt" 2>&1 &
   viewers+=($!)
 done
 echo "   (an unregistered viewer for comparison:)"
@@ -71,11 +71,23 @@ for n in 1 2 3 4 5; do
   printf '   user-%s on %s: %8d bytes in %s\n' "$n" "${channel_of[$n]}" "$(stat -c %s "$OUT/user-$n.ts")" "$OUT/user-$n.ts"
 done
 
-echo "== what a player sees in one of them (it starts mid-GOP, as a viewer joining live does)"
+echo "== what a player sees in one of them (fast start: the channel's latest keyframe first, so it plays from byte 0)"
 echo "   \$ ffprobe $OUT/user-1.ts"
-# -v quiet: the frames before the first keyframe cannot be decoded (no SPS/PPS yet) and ffprobe would say so.
-ffprobe -v quiet -show_entries format=duration,bit_rate:stream=codec_name,width,height,sample_rate -of compact "$OUT/user-1.ts" \
+ffprobe -v error -show_entries format=duration,bit_rate:stream=codec_name,width,height,sample_rate -of compact "$OUT/user-1.ts" \
   | grep -E '^(stream|format)' | awk '!seen[$0]++' | sed 's/^/   /'
+
+echo "== HTTP playback: any player opens the URL (ffplay, mpv, VLC); here ffmpeg saves 4 s and checks it decodes"
+echo "   \$ ffmpeg -i '$HTTP/live/zato01.ts?user=user-4' -t 4 -c copy $OUT/user-4-http.ts"
+ffmpeg -nostdin -v error -i "$HTTP/live/zato01.ts?user=user-4" -t 4 -c copy -y "$OUT/user-4-http.ts"
+ffmpeg -nostdin -v error -i "$OUT/user-4-http.ts" -f null - && echo "   decodes clean: $(stat -c %s "$OUT/user-4-http.ts") bytes"
+echo "   \$ curl -i '$HTTP/live/zato01.ts?user=nobody'  -> $(curl -s -w ' (%{http_code})' "$HTTP/live/zato01.ts?user=nobody" | tr -d '\n')"
+
+echo "== time to first decoded frame, 5 joins each (castload firstframe, ffmpeg decoding): fast start vs none"
+for mode in "--http 127.0.0.1:$SERVER_PORT" "--stream 127.0.0.1:$STREAM_PORT --faststart" "--stream 127.0.0.1:$STREAM_PORT"; do
+  # shellcheck disable=SC2086 # the mode is several words on purpose
+  printf '   %-40s %s\n' "$mode" "$($CASTLOAD firstframe $mode --user user-5 --channel zato01 --joins 5 2>/dev/null \
+    | python3 -c "import json, sys; s = json.load(sys.stdin); print('p50', s['p50Ms'], 'ms, max', s['maxMs'], 'ms')")"
+done
 
 echo "== usage (whole seconds watched per live channel in the last 24 h)"
 for n in 1 2 3 4 5; do

@@ -19,6 +19,8 @@ command -v chromium >/dev/null || packages+=(chromium)
 command -v npm >/dev/null || packages+=(nodejs npm)
 [[ -x /usr/sbin/sshd ]] || packages+=(openssh-server)
 command -v ffmpeg >/dev/null || packages+=(ffmpeg)
+# The fleet suite (tests/Integration/FleetTests.cs) starts its own redis-server processes, cluster and standalone.
+command -v redis-server >/dev/null || packages+=(redis-server)
 if ((${#packages[@]})); then
   [[ -n "$(ls /var/lib/apt/lists 2>/dev/null | grep -v -e lock -e partial -e auxfiles)" ]] || apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
@@ -33,6 +35,8 @@ CASTD_BUILD_LOCK= ./scripts/check-allocations.sh
 ./bench/fanout/run.sh --smoke >/dev/null
 # The chat benchmark in smoke mode: fails if a chat user was cut or nothing was delivered.
 ./bench/chat/run.sh --smoke >/dev/null
+# Fast start in smoke mode: a few timed joins per mode and the cache-on/off comparisons; fails if a join decoded nothing.
+CASTD_BUILD_LOCK= ./bench/faststart/run.sh --smoke >/dev/null
 # The .deb (issue 8): one build for both suites. test.sh: dpkg-deb layout, lintian, systemd-analyze, the notify
 # protocol; test-systemd.sh: a debootstrapped Debian 12 booted under systemd-nspawn (root cached in /var/cache).
 deb="$(CASTD_BUILD_LOCK= ./packaging/deb/build.sh | tail -1)"

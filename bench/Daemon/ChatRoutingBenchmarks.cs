@@ -4,6 +4,7 @@ using Castd.Daemon.Chat;
 using Castd.Daemon.Hosting;
 using Castd.Protocol.Buffers;
 using Castd.Storage;
+using Castd.Storage.Chat;
 using Castd.Storage.Sessions;
 
 namespace Castd.Bench.Daemon;
@@ -39,7 +40,7 @@ public class ChatRoutingBenchmarks
         _storeDirectory = Directory.CreateTempSubdirectory("castd-bench-chat-").FullName;
         _store = RocksDbStateStore.Open(_storeDirectory);
         var options = CastdOptions.FromEnvironment(name => name == Settings.ChatOpen.Name ? "true" : null);
-        _hub = new ChatHub(options, _store, new InMemorySessionStore(1, TimeSpan.FromMinutes(1), TimeProvider.System), new ChatFrames(new PacketBufferPool(), TimeProvider.System), new ChatCounters());
+        _hub = new ChatHub(options, _store, new InMemorySessionStore(1, TimeSpan.FromMinutes(1), TimeProvider.System), LocalChatBus.Instance, new ChatFrames(new PacketBufferPool(), TimeProvider.System), new ChatCounters());
         _coop = Connect("coop");
         Connect("gordon");
         for (var i = 0; i < RoomMembers - 1; i++)

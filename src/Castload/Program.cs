@@ -2,6 +2,7 @@ using System.CommandLine;
 using Castd.Castload.Bench;
 using Castd.Castload.Chat;
 using Castd.Castload.Fans;
+using Castd.Castload.FirstFrame;
 using Castd.Castload.Monitor;
 using Castd.Castload.Report;
 using Castd.Castload.Sessions;
@@ -18,5 +19,6 @@ var root = new RootCommand("castload — castd's companion: channel-source simul
     FansCommand.Create(),
     ReportCommand.Create(),
     MonitorCommand.Create(),
+    FirstFrameCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -24,11 +24,12 @@ catch (FormatException ex)
     return 2;
 }
 
-// Opened before the host starts, so systemd's READY=1 (sent once the host has started) means storage is open.
-IStateStore store;
+// Opened before the host starts, so systemd's READY=1 (sent once the host has started) means storage is open
+// (RocksDB) or configured (Redis, which castd reconnects to by itself and reports at /readyz).
+IStateBackend backend;
 try
 {
-    store = RocksDbStateStore.Open(options.DataDirectory);
+    backend = StateBackends.Open(new StateBackendOptions(options.Redis, options.DataDirectory, options.MaxStreamsPerUser, options.SessionTtl, TimeProvider.System));
 }
 catch (StorageException ex)
 {
@@ -36,11 +37,11 @@ catch (StorageException ex)
     return 1;
 }
 
-using (store)
+using (backend)
 {
     try
     {
-        await CastdHost.Build(args, options, passedSockets, store).RunAsync();
+        await CastdHost.Build(args, options, passedSockets, backend).RunAsync();
     }
     catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException or System.Net.Sockets.SocketException)
     {

@@ -13,12 +13,15 @@ public interface IStateStore : IDisposable
 
     bool IsRegistered(string userId);
 
-    /// <summary>Adds watch time to buckets in one atomic, durable write (WAL on).</summary>
-    void AddUsage(IReadOnlyList<UsageRecord> records);
+    /// <summary>Adds watch time to buckets, durable when it returns.</summary>
+    /// <param name="batchId">The writer's number for this batch, the same on every retry of it and larger for each new
+    /// batch. A store whose failed write may still have landed (a network store) applies each number at most once per
+    /// writer, so a retry never counts watch time twice.</param>
+    void AddUsage(IReadOnlyList<UsageRecord> records, long batchId);
 
     /// <summary>Milliseconds watched per channel, summed over the buckets that start at or after <paramref name="sinceBucket"/>.</summary>
     IReadOnlyDictionary<string, long> GetUsage(string userId, long sinceBucket);
 
-    /// <summary>Deletes buckets that start before <paramref name="beforeBucket"/>; returns how many.</summary>
+    /// <summary>Deletes buckets that start before <paramref name="beforeBucket"/>; returns how many (0 for a store that expires them itself).</summary>
     int PruneUsage(long beforeBucket);
 }

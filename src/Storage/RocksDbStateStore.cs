@@ -116,7 +116,8 @@ public sealed class RocksDbStateStore : IStateStore
         }
     }
 
-    public void AddUsage(IReadOnlyList<UsageRecord> records)
+    /// <remarks>One WriteBatch: a failed write wrote nothing, so a retry needs no <paramref name="batchId"/>.</remarks>
+    public void AddUsage(IReadOnlyList<UsageRecord> records, long batchId)
     {
         ArgumentNullException.ThrowIfNull(records);
 

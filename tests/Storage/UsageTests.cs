@@ -33,7 +33,7 @@ public sealed class UsageTests : IDisposable
             new("alice", "news", T0, 400),
             new("alice", "news", T0, 600),
             new("alice", "sport", T0, 5),
-        ]);
+        ], batchId: 0);
 
         var usage = _store.GetUsage("alice", T0);
 
@@ -45,9 +45,9 @@ public sealed class UsageTests : IDisposable
     [Fact]
     public void AddUsage_AcrossCalls_AccumulatesWithoutDoubleCounting()
     {
-        _store.AddUsage([new("alice", "news", T0, 1000)]);
-        _store.AddUsage([new("alice", "news", T0, 250)]);
-        _store.AddUsage([new("alice", "news", T0 + Minute, 7)]);
+        _store.AddUsage([new("alice", "news", T0, 1000)], batchId: 0);
+        _store.AddUsage([new("alice", "news", T0, 250)], batchId: 0);
+        _store.AddUsage([new("alice", "news", T0 + Minute, 7)], batchId: 0);
 
         Assert.Equal(1257, _store.GetUsage("alice", T0)["news"]);
     }
@@ -55,7 +55,7 @@ public sealed class UsageTests : IDisposable
     [Fact]
     public void AddUsage_ThenReopen_IsDurable()
     {
-        _store.AddUsage([new("alice", "news", T0, 1000)]);
+        _store.AddUsage([new("alice", "news", T0, 1000)], batchId: 0);
         _store.Dispose();
 
         using var reopened = RocksDbStateStore.Open(_directory.Path);
@@ -73,7 +73,7 @@ public sealed class UsageTests : IDisposable
         {
             for (var i = 0; i < CallsEach; i++)
             {
-                _store.AddUsage([new("alice", "news", T0, 3)]);
+                _store.AddUsage([new("alice", "news", T0, 3)], batchId: 0);
             }
         });
 
@@ -87,7 +87,7 @@ public sealed class UsageTests : IDisposable
         [
             new("alice", "news", T0, 1000),
             new("alice", "news", T0, -1),
-        ]));
+        ], batchId: 0));
 
         Assert.Empty(_store.GetUsage("alice", 0));
     }
@@ -100,7 +100,7 @@ public sealed class UsageTests : IDisposable
             new("alice", "news", T0 - Minute, 1),
             new("alice", "news", T0, 10),
             new("alice", "news", T0 + Minute, 100),
-        ]);
+        ], batchId: 0);
 
         Assert.Equal(111, _store.GetUsage("alice", T0 - Minute)["news"]);
         Assert.Equal(110, _store.GetUsage("alice", T0)["news"]);
@@ -117,7 +117,7 @@ public sealed class UsageTests : IDisposable
             new("user-10", "news", T0, 10),
             new("user-10", "sport", T0 - Minute, 20),
             new("user-", "news", T0, 100),
-        ]);
+        ], batchId: 0);
 
         var usage = _store.GetUsage("user-1", 0);
 
@@ -129,7 +129,7 @@ public sealed class UsageTests : IDisposable
     [Fact]
     public void GetUsage_NonAsciiIds_RoundTrip()
     {
-        _store.AddUsage([new("zoë", "kanał-ü", T0, 42)]);
+        _store.AddUsage([new("zoë", "kanał-ü", T0, 42)], batchId: 0);
 
         Assert.Equal(42, _store.GetUsage("zoë", T0)["kanał-ü"]);
     }
@@ -144,7 +144,7 @@ public sealed class UsageTests : IDisposable
             new("alice", "news", T0, 100),
             new("bob", "sport", T0 - Minute, 1000),
             new("bob", "sport", T0 + Minute, 10000),
-        ]);
+        ], batchId: 0);
 
         var pruned = _store.PruneUsage(T0);
 
@@ -161,7 +161,7 @@ public sealed class UsageTests : IDisposable
             .Select(i => new UsageRecord($"user-{i}", "news", T0 - Minute, 1))
             .Append(new UsageRecord("alice", "news", T0, 5))
             .ToList();
-        _store.AddUsage(records);
+        _store.AddUsage(records, batchId: 0);
 
         Assert.Equal(10_000, _store.PruneUsage(T0));
         Assert.Empty(_store.GetUsage("user-0", 0));

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using BenchmarkDotNet.Attributes;
 using Castd.Protocol.MpegTs;
 
@@ -27,7 +26,7 @@ public class TsScannerBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var media = MakeMedia();
+        var media = BenchMedia.Folder();
         _withRai = File.ReadAllBytes(Path.Combine(media, "h264-aac.ts"))[..(Payloads * PayloadSize)];
         _withoutRai = File.ReadAllBytes(Path.Combine(media, "h264-aac-norai.ts"))[..(Payloads * PayloadSize)];
         // castload's synthetic payloads are the common non-TS case: a 251-periodic pattern never 188-periodic.
@@ -56,18 +55,5 @@ public class TsScannerBenchmarks
             checksum += report.RandomAccessPosition + (int)report.Flags;
         }
         return checksum;
-    }
-
-    private static string MakeMedia()
-    {
-        var root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "Daemon.sln")))
-        {
-            root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("Daemon.sln not found above " + AppContext.BaseDirectory);
-        }
-        var folder = Path.Combine(root, "tests", "media", "out");
-        using var script = Process.Start(Path.Combine(root, "scripts", "make-test-media.sh"), [folder]);
-        script.WaitForExit();
-        return script.ExitCode == 0 ? folder : throw new InvalidOperationException($"make-test-media.sh failed ({script.ExitCode})");
     }
 }

@@ -3,6 +3,7 @@ using System.Net.WebSockets;
 using System.Threading.Channels;
 using Castd.Protocol;
 using Castd.Protocol.Buffers;
+using Castd.Storage.Chat;
 
 namespace Castd.Daemon.Chat;
 
@@ -38,6 +39,9 @@ internal sealed class ChatConnection(WebSocket socket, BatchingUpgradeStream? tr
     private readonly HashSet<ChannelId> _rooms = [];
 
     public string Handle { get; } = handle;
+
+    /// <summary>This connection's slot in its handle's fleet-wide count, once admitted.</summary>
+    public ChatClaim? Claim { get; set; }
 
     /// <summary>Set when castd cut the connection because it did not read.</summary>
     public bool CutAsSlow { get; private set; }

@@ -59,6 +59,14 @@ internal sealed class ChatFrames
 
     public PacketBuffer Ok(string text) => Single("ok"u8, text);
 
+    /// <summary>A frame another castd encoded (fleet chat), in a pooled buffer like the ones encoded here.</summary>
+    public PacketBuffer Copy(ReadOnlySpan<byte> encoded)
+    {
+        var packet = _pool.Rent();
+        encoded.CopyTo(packet.Initialize(0, _time.GetTimestamp(), 0, encoded.Length));
+        return packet;
+    }
+
     /// <summary><c>{"ok":"message sent with success"}</c>, with a reference of the caller's own.</summary>
     public PacketBuffer Sent()
     {

@@ -5,6 +5,7 @@ using Castd.Daemon.Hosting;
 using Castd.Protocol;
 using Castd.Protocol.Buffers;
 using Castd.Storage;
+using Castd.Storage.Chat;
 using Castd.Storage.Sessions;
 
 namespace Castd.Daemon.Chat;
@@ -13,6 +14,8 @@ namespace Castd.Daemon.Chat;
 /// Who is connected and who is in which room, and the routing of direct and room messages (SPEC §6). Membership
 /// arrays are copy-on-write under a per-handle or per-room lock, so routing reads them without locking; a message is
 /// parsed, looked up and encoded without allocating (handles are looked up by span, rooms by packed channel id).
+/// In a fleet (SPEC §9) the bus carries each frame to the other castd with the recipient or room, and counts a handle's
+/// connections over all of them; a castd alone has a bus that does nothing.
 /// </summary>
 internal sealed class ChatHub
 {
@@ -21,14 +24,16 @@ internal sealed class ChatHub
     private readonly ChatFrames _frames;
     private readonly ChatCounters _counters;
     private readonly ISessionStore _sessions;
+    private readonly IChatBus _bus;
     private readonly ConcurrentDictionary<string, Members> _users = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Members>.AlternateLookup<ReadOnlySpan<char>> _usersBySpan;
     private readonly ConcurrentDictionary<ChannelId, Members> _rooms = new();
 
-    public ChatHub(CastdOptions options, IStateStore store, ISessionStore sessions, ChatFrames frames, ChatCounters counters)
+    public ChatHub(CastdOptions options, IStateStore store, ISessionStore sessions, IChatBus bus, ChatFrames frames, ChatCounters counters)
     {
-        (_options, _store, _sessions, _frames, _counters) = (options, store, sessions, frames, counters);
+        (_options, _store, _sessions, _bus, _frames, _counters) = (options, store, sessions, bus, frames, counters);
         _usersBySpan = _users.GetAlternateLookup<ReadOnlySpan<char>>();
+        bus.Listen(OnFleetFrame);
     }
 
     /// <summary>
@@ -37,16 +42,32 @@ internal sealed class ChatHub
     /// </summary>
     public string? TryConnect(ChatConnection connection)
     {
-        if (!_options.ChatOpen && !_store.IsRegistered(connection.Handle))
+        var tooMany = $"at most {_options.ChatMaxConnectionsPerUser} chat connections per user";
+        try
         {
-            return $"user {connection.Handle} is not registered";
+            if (!_options.ChatOpen && !_store.IsRegistered(connection.Handle))
+            {
+                return $"user {connection.Handle} is not registered";
+            }
+            if (!Add(_users, connection.Handle, connection, _options.ChatMaxConnectionsPerUser))
+            {
+                return tooMany;
+            }
+            if (_bus.TryClaim(connection.Handle, _options.ChatMaxConnectionsPerUser) is not { } claim)
+            {
+                Remove(_users, connection.Handle, connection);
+                return tooMany;
+            }
+            connection.Claim = claim;
         }
-        if (!Add(_users, connection.Handle, connection, _options.ChatMaxConnectionsPerUser))
+        catch (StorageException)
         {
-            return $"at most {_options.ChatMaxConnectionsPerUser} chat connections per user";
+            Remove(_users, connection.Handle, connection);
+            return "state store unavailable";
         }
+        _bus.Subscribe(ChatTopic.User, connection.Handle);
         _counters.Connected();
-        foreach (var session in _sessions.List(connection.Handle))
+        foreach (var session in WatchedSessions(connection.Handle))
         {
             if (session is { Kind: SessionKind.Stream, Status: SessionStatus.Active } && ChannelId.TryParse(session.Key, out var channel))
             {
@@ -54,6 +75,19 @@ internal sealed class ChatHub
             }
         }
         return null;
+    }
+
+    /// <summary>The rooms a new connection joins by itself are a convenience: without the store it joins none.</summary>
+    private IReadOnlyList<SessionInfo> WatchedSessions(string handle)
+    {
+        try
+        {
+            return _sessions.List(handle);
+        }
+        catch (StorageException)
+        {
+            return [];
+        }
     }
 
     /// <summary>A viewer started watching <paramref name="channel"/>: every chat connection of theirs joins its room.</summary>
@@ -75,6 +109,8 @@ internal sealed class ChatHub
             LeaveRoom(connection, room);
         }
         Remove(_users, connection.Handle, connection);
+        _bus.Unsubscribe(ChatTopic.User, connection.Handle);
+        _bus.Release(connection.Claim!);
         _counters.Disconnected(connection.CutAsSlow);
     }
 
@@ -126,14 +162,64 @@ internal sealed class ChatHub
     {
         Span<char> handle = stackalloc char[UserIds.MaxLength];
         var valid = UserIds.IsValid(recipient);
-        if (!valid || !_usersBySpan.TryGetValue(handle[..Encoding.ASCII.GetChars(recipient, handle)], out var user) || user.Current.Length == 0)
+        var local = valid && _usersBySpan.TryGetValue(handle[..Encoding.ASCII.GetChars(recipient, handle)], out var user) && user.Current.Length > 0 ? user.Current : null;
+        if (local is null)
         {
             var name = Encoding.UTF8.GetString(recipient);
-            return valid && _store.IsRegistered(name) ? $"user {name} is not online" : $"unknown user {name}";
+            try
+            {
+                if (!valid || !_bus.IsOnlineElsewhere(name))
+                {
+                    return valid && _store.IsRegistered(name) ? $"user {name} is not online" : $"unknown user {name}";
+                }
+            }
+            catch (StorageException)
+            {
+                return "state store unavailable";
+            }
         }
-        Deliver(user.Current, _frames.Direct(sender.Handle, recipient, message));
+        var frame = _frames.Direct(sender.Handle, recipient, message);
+        if (Publish(ChatTopic.User, recipient, frame) is { } failed && local is null)
+        {
+            frame.Release();
+            return failed;
+        }
+        if (local is null)
+        {
+            frame.Release();
+        }
+        else
+        {
+            Deliver(local, frame);
+        }
         Answer(sender, _frames.Sent());
         return null;
+    }
+
+    /// <summary>Hands a frame to the other castd of the fleet; null, or why it could not.</summary>
+    private string? Publish(ChatTopic topic, ReadOnlySpan<byte> name, PacketBuffer frame)
+    {
+        try
+        {
+            _bus.Publish(topic, name, frame.Raw);
+            return null;
+        }
+        catch (StorageException)
+        {
+            return "state store unavailable: the message did not reach other servers";
+        }
+    }
+
+    /// <summary>A frame another castd published for a handle or room that has connections here.</summary>
+    private void OnFleetFrame(ChatTopic topic, string name, ReadOnlyMemory<byte> encoded)
+    {
+        var members = topic == ChatTopic.User
+            ? _users.TryGetValue(name, out var user) ? user.Current : null
+            : ChannelId.TryParse(name, out var room) && _rooms.TryGetValue(room, out var inRoom) ? inRoom.Current : null;
+        if (members is { Length: > 0 })
+        {
+            Deliver(members, _frames.Copy(encoded.Span));
+        }
     }
 
     private string? SendToRoom(ChatConnection sender, ChannelId room, ReadOnlySpan<byte> message)
@@ -142,7 +228,16 @@ internal sealed class ChatHub
         {
             return $"join {room} before sending to it";
         }
-        Deliver(members.Current, _frames.Room(sender.Handle, room, message));
+        var frame = _frames.Room(sender.Handle, room, message);
+        Span<byte> name = stackalloc byte[ChannelId.Size];
+        room.WriteTo(name);
+        // Members here get it even when other servers cannot be reached; the sender hears it was not everyone.
+        var failed = Publish(ChatTopic.Room, name, frame);
+        Deliver(members.Current, frame);
+        if (failed is not null)
+        {
+            return failed;
+        }
         Answer(sender, _frames.Sent());
         return null;
     }
@@ -170,6 +265,7 @@ internal sealed class ChatHub
             return false;
         }
         Add(_rooms, room, connection, int.MaxValue);
+        _bus.Subscribe(ChatTopic.Room, room.ToString());
         return true;
     }
 
@@ -196,6 +292,7 @@ internal sealed class ChatHub
     {
         connection.Leave(room);
         Remove(_rooms, room, connection);
+        _bus.Unsubscribe(ChatTopic.Room, room.ToString());
     }
 
     /// <summary>One encoded frame, a reference per receiving connection.</summary>

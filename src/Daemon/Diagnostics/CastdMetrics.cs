@@ -3,6 +3,7 @@ using Castd.Daemon.Channels;
 using Castd.Daemon.Chat;
 using Castd.Daemon.Ingest;
 using Castd.Daemon.Relay;
+using Castd.Daemon.Usage;
 using Castd.Daemon.Viewers;
 using Castd.Storage.Sessions;
 
@@ -27,8 +28,9 @@ internal sealed class CastdMetrics : IDisposable
     private readonly Histogram<double> _deliveryLatency;
     private readonly Histogram<double> _flushDuration;
     private readonly Histogram<int> _flushRecords;
+    private readonly Counter<long> _flushFailures;
 
-    public CastdMetrics(ChannelRegistry channels, IngestCounters ingest, DeliveryCounters delivery, ViewerCounters viewers, RelayCounters relays, ISessionStore sessions, ChatCounters chat)
+    public CastdMetrics(ChannelRegistry channels, IngestCounters ingest, DeliveryCounters delivery, ViewerCounters viewers, RelayCounters relays, ISessionStore sessions, ChatCounters chat, UsageLedger usage)
     {
         _meter.CreateObservableGauge("castd.source.connected", () => ingest.Connected ? 1 : 0, description: "1 while castd is connected to its channel source");
         _meter.CreateObservableCounter("castd.source.reconnects", () => ingest.Reconnects, description: "Redials of the channel source");
@@ -59,6 +61,10 @@ internal sealed class CastdMetrics : IDisposable
         _meter.CreateObservableGauge("castd.sessions.active", sessions.CountActive, description: "Active sessions, stream viewers and HTTP together");
         _meter.CreateObservableCounter("castd.sessions.dropped", () => sessions.DroppedTotal, description: "Sessions refused by the per-account limit");
 
+        _meter.CreateObservableGauge("castd.usage.buffered", () => usage.Buffered, description: "Usage records (user, channel, minute) waiting for the store");
+        _meter.CreateObservableCounter("castd.usage.dropped", () => usage.DroppedMilliseconds / 1000.0, "s", "Watch time dropped because the usage buffer was full while the store was unreachable");
+        _flushFailures = _meter.CreateCounter<long>("castd.usage.flush.failures", description: "Usage batches the store did not take (retried)");
+
         _meter.CreateObservableGauge("castd.chat.connections", () => chat.Connections, description: "Live chat WebSocket connections");
         _meter.CreateObservableCounter("castd.chat.delivered", () => chat.Delivered, description: "Chat messages handed to a receiving connection");
         _meter.CreateObservableCounter("castd.chat.refused", () => chat.Refused, description: "Chat connections refused (unregistered, over the per-user limit)");
@@ -82,6 +88,8 @@ internal sealed class CastdMetrics : IDisposable
         _flushDuration.Record(duration.TotalSeconds);
         _flushRecords.Record(records);
     }
+
+    public void CountUsageFlushFailure() => _flushFailures.Add(1);
 
     public void Dispose() => _meter.Dispose();
 

@@ -10,7 +10,6 @@ using Castd.Daemon.Usage;
 using Castd.Daemon.Viewers;
 using Castd.Protocol.Buffers;
 using Castd.Storage;
-using Castd.Storage.Sessions;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Hosting.Systemd;
@@ -28,7 +27,7 @@ internal static class CastdHost
     internal const int ListenBacklog = 4096;
 
     /// <param name="passedSockets">Listening sockets from systemd socket activation; null to bind the configured ports.</param>
-    public static WebApplication Build(string[] args, CastdOptions options, (ulong Http, ulong Stream)? passedSockets, IStateStore store)
+    public static WebApplication Build(string[] args, CastdOptions options, (ulong Http, ulong Stream)? passedSockets, IStateBackend backend)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
         builder.Services.AddSystemd();
@@ -58,7 +57,11 @@ internal static class CastdHost
 
         var services = builder.Services;
         services.AddSingleton(options);
-        services.AddSingleton(store);
+        // The backend is the one place that knows RocksDB from Redis; everything else asks for its parts.
+        services.AddSingleton(backend);
+        services.AddSingleton(backend.State);
+        services.AddSingleton(backend.Sessions);
+        services.AddSingleton(backend.Chat);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<PacketBufferPool>();
         services.AddSingleton<ChannelRegistry>();
@@ -75,7 +78,6 @@ internal static class CastdHost
         services.AddSingleton<ChatCounters>();
         services.AddSingleton<ChatFrames>();
         services.AddSingleton<ChatHub>();
-        services.AddSingleton<ISessionStore>(sp => new InMemorySessionStore(options.MaxStreamsPerUser, options.SessionTtl, sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService<SourceClient>();
         services.AddHostedService<SessionSweepService>();
         services.AddHostedService<UsageFlushService>();

@@ -17,14 +17,18 @@ internal sealed class CastdOptions
     public required int SourcePort { get; init; }
     public required int BatchSize { get; init; }
     public required string DataDirectory { get; init; }
+    /// <summary>Empty: the embedded store.</summary>
+    public required string Redis { get; init; }
     public required int MaxPayloadBytes { get; init; }
     public required ReorderOptions Reorder { get; init; }
     public required TimeSpan ReconnectMax { get; init; }
+    public required TimeSpan SourceStallTimeout { get; init; }
     public required int ViewerBufferBytes { get; init; }
     public required int GopCacheBytes { get; init; }
     public required TimeSpan HandshakeTimeout { get; init; }
     public required TimeSpan LiveTimeout { get; init; }
     public required TimeSpan UsageFlushInterval { get; init; }
+    public required int UsageBufferRecords { get; init; }
     public required int MaxStreamsPerUser { get; init; }
     public required TimeSpan SessionTtl { get; init; }
     public required bool MetricsEnabled { get; init; }
@@ -94,14 +98,17 @@ internal sealed class CastdOptions
             SourcePort = Int(Settings.SourcePort, 1, 65535),
             BatchSize = Int(Settings.BatchSize, 1, 65536),
             DataDirectory = read("STATE_DIRECTORY") is { Length: > 0 } state ? state.Split(':')[0] : Text(Settings.DataDir),
+            Redis = Text(Settings.Redis),
             MaxPayloadBytes = Int(Settings.MaxPayload, 1, 64 << 20),
             Reorder = new ReorderOptions(window, gap, hold),
             ReconnectMax = Millis(Settings.ReconnectMax, 10, 600_000),
+            SourceStallTimeout = Millis(Settings.SourceStallTimeout, 0, 600_000),
             ViewerBufferBytes = Int(Settings.ViewerBuffer, 4096, 1 << 30),
             GopCacheBytes = Int(Settings.GopCacheBytes, 0, 1 << 30),
             HandshakeTimeout = Millis(Settings.HandshakeTimeout, 10, 600_000),
             LiveTimeout = Millis(Settings.LiveTimeout, 10, 600_000),
             UsageFlushInterval = Millis(Settings.UsageFlush, 10, 600_000),
+            UsageBufferRecords = Int(Settings.UsageBuffer, 1, 100_000_000),
             MaxStreamsPerUser = Int(Settings.MaxStreams, 1, 1_000_000),
             SessionTtl = Duration(Settings.SessionTtl, TimeSpan.FromMilliseconds(100), TimeSpan.FromDays(1)),
             MetricsEnabled = Bool(Settings.Metrics),

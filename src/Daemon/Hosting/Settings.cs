@@ -20,6 +20,7 @@ internal static class Settings
     public static readonly Setting GapTimeout = new("CASTD_GAP_TIMEOUT_MS", "200", "How long a missing packet is waited for before it is skipped as lost.");
     public static readonly Setting StartupHold = new("CASTD_STARTUP_HOLD_MS", "", "Hold after a channel's first packet so earlier ones can go first (default: the gap timeout).");
     public static readonly Setting ReconnectMax = new("CASTD_SOURCE_RECONNECT_MAX_MS", "5000", "Cap of the exponential reconnect backoff to the source.");
+    public static readonly Setting SourceStallTimeout = new("CASTD_SOURCE_STALL_TIMEOUT_MS", "2000", "A source frame begun and not finished this long drops the connection (redialled): one hung frame would stall every channel; 0 = wait forever.");
     public static readonly Setting ViewerBuffer = new("CASTD_VIEWER_BUFFER_BYTES", "1048576", "Outbound bytes a viewer may fall behind before it is disconnected as slow.");
     public static readonly Setting GopCacheBytes = new("CASTD_GOP_CACHE_BYTES", "8388608", "Fast-start cache per channel: MPEG-TS payloads since the latest keyframe, handed to a joining viewer first; 0 = off.");
     public static readonly Setting HandshakeTimeout = new("CASTD_HANDSHAKE_TIMEOUT_MS", "5000", "Time a viewer has to send its request line.");
@@ -33,13 +34,15 @@ internal static class Settings
     public static readonly Setting ChatOpen = new("CASTD_CHAT_OPEN", "false", "Let unregistered handles chat (load tests, open rooms).");
     public static readonly Setting ChatMaxConnections = new("CASTD_CHAT_MAX_CONNECTIONS_PER_USER", "3", "Live chat connections per handle; the next is refused.");
     public static readonly Setting ChatMaxMessage = new("CASTD_CHAT_MAX_MESSAGE_BYTES", "4096", "Largest chat message a client may send.");
+    public static readonly Setting Redis = new("CASTD_REDIS", "", "Fleet-wide state (SPEC §9): a StackExchange.Redis configuration string, e.g. 10.0.0.5:6379,10.0.0.6:6379 (standalone or cluster); unset = embedded RocksDB.");
+    public static readonly Setting UsageBuffer = new("CASTD_USAGE_BUFFER_RECORDS", "1000000", "Most usage records (user, channel, minute) held in memory while the store is unreachable; past it new watch time is dropped and counted.");
     public static readonly Setting SessionTtl = new("CASTD_SESSION_TTL", "10s", "An HTTP session without a heartbeat for this long expires (e.g. 10s, 1500ms).");
 
     public static IReadOnlyList<Setting> All { get; } =
     [
         ServerHost, ServerPort, StreamHost, StreamPort, RelayHost, RelayPort, SourceHost, SourcePort, BatchSize,
-        DataDir, MaxPayload, ReorderWindow, GapTimeout, StartupHold, ReconnectMax, ViewerBuffer, GopCacheBytes,
-        HandshakeTimeout, LiveTimeout, UsageFlush, MaxStreams, SessionTtl, Metrics, ReadyWithoutSource, LogLevel, LogFormat,
+        DataDir, Redis, MaxPayload, ReorderWindow, GapTimeout, StartupHold, ReconnectMax, SourceStallTimeout, ViewerBuffer, GopCacheBytes,
+        HandshakeTimeout, LiveTimeout, UsageFlush, UsageBuffer, MaxStreams, SessionTtl, Metrics, ReadyWithoutSource, LogLevel, LogFormat,
         ChatOpen, ChatMaxConnections, ChatMaxMessage,
     ];
 

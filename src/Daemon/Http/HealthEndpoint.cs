@@ -3,13 +3,14 @@ using Castd.Daemon.Ingest;
 using Castd.Daemon.Relay;
 using Castd.Daemon.Usage;
 using Castd.Daemon.Viewers;
+using Castd.Storage;
 
 namespace Castd.Daemon.Http;
 
 /// <summary><c>GET /healthz</c>: liveness with a short summary an operator can read with curl.</summary>
 internal static class HealthEndpoint
 {
-    public static IResult Handle(IngestCounters ingest, ChannelRegistry channels, ViewerDirectory viewers, ViewerCounters viewerCounters, RelayCounters relays) =>
+    public static IResult Handle(IngestCounters ingest, ChannelRegistry channels, ViewerDirectory viewers, ViewerCounters viewerCounters, RelayCounters relays, UsageLedger usage, IStateBackend backend) =>
         Results.Json(
             new HealthResponse(
                 "ok",
@@ -22,6 +23,7 @@ internal static class HealthEndpoint
                 viewerCounters.Refusals,
                 viewerCounters.HttpPlaybacks,
                 channels.RelayCount,
-                relays.Disconnects),
+                relays.Disconnects,
+                new UsageHealth(usage.Buffered, usage.DroppedMilliseconds, backend.Problem)),
             CastdJsonContext.Default.HealthResponse);
 }

@@ -5,26 +5,33 @@ using Castd.Storage;
 namespace Castd.Daemon.Http;
 
 /// <summary>
-/// <c>GET /readyz</c>: 200 when castd can serve — listeners bound (the host has started), storage answering, and
-/// the source connected unless <c>CASTD_READY_WITHOUT_SOURCE</c> allows it to be down; otherwise 503 saying why.
+/// <c>GET /readyz</c>: 200 when castd can serve — listeners bound (the host has started), storage answering (every
+/// Redis primary connected, for a fleet), and the source connected unless <c>CASTD_READY_WITHOUT_SOURCE</c> allows it to be down; otherwise 503 saying why.
 /// </summary>
 internal static class ReadyEndpoint
 {
-    public static IResult Handle(IHostApplicationLifetime lifetime, IStateStore store, IngestCounters ingest, CastdOptions options)
+    public static IResult Handle(IHostApplicationLifetime lifetime, IStateBackend backend, IngestCounters ingest, CastdOptions options)
     {
         var problems = new List<string>();
         if (!lifetime.ApplicationStarted.IsCancellationRequested)
         {
             problems.Add("listeners not bound yet");
         }
-        try
+        if (backend.Problem is { } down)
         {
-            // A real read through the store (the answer does not matter): fails when RocksDB does.
-            store.IsRegistered("-");
+            problems.Add($"storage: {down}");
         }
-        catch (StorageException ex)
+        else
         {
-            problems.Add($"storage: {ex.Message}");
+            try
+            {
+                // A real read through the store (the answer does not matter): fails when RocksDB or Redis does.
+                backend.State.IsRegistered("-");
+            }
+            catch (StorageException ex)
+            {
+                problems.Add($"storage: {ex.Message}");
+            }
         }
         if (!ingest.Connected && !options.ReadyWithoutSource)
         {

@@ -34,6 +34,10 @@ internal static class RegisterEndpoint
             store.Register(userId);
             return Results.Ok();
         }
+        catch (StorageException ex) when (ex.Unavailable)
+        {
+            return StateUnavailable.Response(ex);
+        }
         catch (StorageException ex)
         {
             Log.RegisterFailed(logger, userId, ex);

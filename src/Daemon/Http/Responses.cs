@@ -31,7 +31,11 @@ internal sealed record HealthResponse(
     IReadOnlyDictionary<string, long> ViewerRefusals,
     long HttpPlaybacks,
     int Relays,
-    IReadOnlyDictionary<string, long> RelayDisconnects);
+    IReadOnlyDictionary<string, long> RelayDisconnects,
+    UsageHealth Usage);
+
+/// <summary>Watch time waiting for the store (SPEC §9: buffered while it is unreachable, bounded, counted).</summary>
+internal sealed record UsageHealth(int BufferedRecords, long DroppedMilliseconds, string? StoreProblem);
 
 /// <param name="FastStart">The GOP cache's state; null when it is off (CASTD_GOP_CACHE_BYTES=0).</param>
 internal sealed record ChannelHealth(string Id, int Viewers, long Released, long Lost, long Duplicates, long Late, long Restarts, int Held, FastStartHealth? FastStart)

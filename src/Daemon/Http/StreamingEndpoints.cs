@@ -1,4 +1,5 @@
 using Castd.Protocol;
+using Castd.Storage;
 using Castd.Storage.Sessions;
 
 namespace Castd.Daemon.Http;
@@ -21,7 +22,7 @@ internal static class StreamingEndpoints
     }
 
     private static IResult Open(string? account, string? streamId, ISessionStore sessions) =>
-        Validate(account, streamId) ?? Describe(sessions.OpenHttp(account!, streamId!), StatusCodes.Status200OK);
+        Validate(account, streamId) ?? WithState(() => Describe(sessions.OpenHttp(account!, streamId!), StatusCodes.Status200OK));
 
     private static IResult Heartbeat(string? account, string? streamId, ISessionStore sessions)
     {
@@ -29,14 +30,14 @@ internal static class StreamingEndpoints
         {
             return invalid;
         }
-        return sessions.Heartbeat(account!, streamId!) is { } session
+        return WithState(() => sessions.Heartbeat(account!, streamId!) is { } session
             ? Describe(session, session.Status == SessionStatus.Active ? StatusCodes.Status200OK : StatusCodes.Status400BadRequest)
-            : NotFound(account!, streamId!);
+            : NotFound(account!, streamId!));
     }
 
     private static IResult Close(string? account, string? streamId, ISessionStore sessions) =>
         Validate(account, streamId)
-        ?? (sessions.CloseHttp(account!, streamId!) ? Results.NoContent() : NotFound(account!, streamId!));
+        ?? WithState(() => sessions.CloseHttp(account!, streamId!) ? Results.NoContent() : NotFound(account!, streamId!));
 
     private static IResult List(string user, ISessionStore sessions)
     {
@@ -44,7 +45,12 @@ internal static class StreamingEndpoints
         {
             return Error($"invalid user id: {UserIds.Rule}");
         }
-        var live = sessions.List(user).Select(s => new SessionListItem(
+        return WithState(() => Describe(user, sessions.List(user)));
+    }
+
+    private static IResult Describe(string user, IReadOnlyList<SessionInfo> sessions)
+    {
+        var live = sessions.Select(s => new SessionListItem(
             s.Id,
             s.Kind == SessionKind.Http ? "http" : "stream",
             s.Kind == SessionKind.Http ? s.Key : null,
@@ -52,6 +58,18 @@ internal static class StreamingEndpoints
             StatusText(s.Status),
             s.Since)).ToList();
         return Results.Json(new SessionListResponse(user, live), CastdJsonContext.Default.SessionListResponse);
+    }
+
+    private static IResult WithState(Func<IResult> answer)
+    {
+        try
+        {
+            return answer();
+        }
+        catch (StorageException ex) when (ex.Unavailable)
+        {
+            return StateUnavailable.Response(ex);
+        }
     }
 
     private static IResult? Validate(string? account, string? streamId)

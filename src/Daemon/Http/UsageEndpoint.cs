@@ -17,6 +17,10 @@ internal static class UsageEndpoint
         {
             return Results.Json(new UsageResponse(report.SecondsByChannel(userId)), CastdJsonContext.Default.UsageResponse);
         }
+        catch (StorageException ex) when (ex.Unavailable)
+        {
+            return StateUnavailable.Response(ex);
+        }
         catch (StorageException)
         {
             return Results.Json(new ErrorResponse("state store unavailable"), CastdJsonContext.Default.ErrorResponse, statusCode: StatusCodes.Status500InternalServerError);

@@ -85,6 +85,11 @@ internal sealed partial class SourceClient(
     private async Task<Socket> ConnectAsync(CancellationToken cancellationToken)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        // A source that vanished without a FIN (host gone, link cut) is noticed in ~8 s instead of never.
+        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, 5);
+        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, 1);
+        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, 3);
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -110,6 +115,8 @@ internal sealed partial class SourceClient(
         var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: ReadBufferSize, minimumReadSize: ReadBufferSize / 4));
         // A read that waits for data is cancelled on every tick so that gap timeouts fire on a silent source.
         var ticker = new Timer(static state => ((PipeReader)state!).CancelPendingRead(), reader, TickInterval, TickInterval);
+        // Since when the bytes left over after the last batch have been waiting for the rest of their frame.
+        long? partialSince = null;
         try
         {
             while (true)
@@ -121,6 +128,11 @@ internal sealed partial class SourceClient(
                 try
                 {
                     var now = time.GetTimestamp();
+                    if (partialSince is { } since && options.SourceStallTimeout > TimeSpan.Zero && time.GetElapsedTime(since, now) > options.SourceStallTimeout)
+                    {
+                        // One source connection carries every channel: a hung frame would stall them all, so drop and redial.
+                        SourceProtocolException.Throw(SourceProtocolViolation.StalledFrame, (long)options.SourceStallTimeout.TotalMilliseconds);
+                    }
                     // A read the ticker cancelled may still hold frames (those a full batch left behind, or bytes that
                     // came with the tick): they are handled like any others, or they would wait for the next byte to
                     // arrive, which on a source gone quiet is never.
@@ -133,6 +145,7 @@ internal sealed partial class SourceClient(
                         count++;
                     }
                     consumed = frames.Position;
+                    partialSince = frames.End ? null : count > 0 || partialSince is null ? now : partialSince;
                     if (count == options.BatchSize)
                     {
                         // More may be buffered: let the next read return at once instead of waiting for new bytes.

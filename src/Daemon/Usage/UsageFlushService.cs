@@ -56,8 +56,9 @@ internal sealed class UsageFlushService(
         }
     }
 
-    private int Write(List<UsageRecord> batch)
+    private int Write((List<UsageRecord> Records, long Id) next)
     {
+        var batch = next.Records;
         if (batch.Count == 0)
         {
             ledger.EndFlush(written: true);
@@ -66,7 +67,7 @@ internal sealed class UsageFlushService(
         try
         {
             var started = time.GetTimestamp();
-            store.AddUsage(batch);
+            store.AddUsage(batch, next.Id);
             metrics.RecordUsageFlush(time.GetElapsedTime(started), batch.Count);
             ledger.EndFlush(written: true);
             return batch.Count;
@@ -74,6 +75,7 @@ internal sealed class UsageFlushService(
         catch (StorageException ex)
         {
             ledger.EndFlush(written: false);
+            metrics.CountUsageFlushFailure();
             Log.UsageFlushFailed(logger, batch.Count, ex);
             return 0;
         }

@@ -1,16 +1,23 @@
+using Castd.Daemon.Hosting;
 using Castd.Storage;
 
 namespace Castd.Daemon.Usage;
 
 /// <summary>
-/// Watch time not yet in the store, per user, channel and bucket. The hot path only adds here; the flusher takes
-/// it away in batches and puts it back if the write fails, so nothing is lost while the store is unhealthy.
+/// Watch time not yet in the store, per user, channel and bucket. The hot path only adds here; the flusher takes it
+/// away in numbered batches. A batch whose write failed stays as it is and is retried, with its number, before anything
+/// newer: a store that cannot tell whether a failed write landed (Redis) applies each number once, so nothing is lost
+/// and nothing is counted twice while the store is unhealthy. What waits is bounded (SPEC §9): past
+/// <see cref="CastdOptions.UsageBufferRecords"/> records, new watch time is dropped and counted.
 /// </summary>
-internal sealed class UsageLedger(TimeProvider time)
+internal sealed class UsageLedger(CastdOptions options, TimeProvider time)
 {
     private readonly Lock _lock = new();
     private Dictionary<(string User, string Channel, long Bucket), long> _pending = [];
     private Dictionary<(string User, string Channel, long Bucket), long> _flushing = [];
+    private List<UsageRecord>? _retry;
+    private long _batchId;
+    private long _droppedMilliseconds;
 
     /// <summary>
     /// Held by the flusher around its store write and by readers around "store + pending", so a reader never sees
@@ -18,39 +25,71 @@ internal sealed class UsageLedger(TimeProvider time)
     /// </summary>
     public Lock FlushGate { get; } = new();
 
+    /// <summary>Records waiting for the store, the batch being written or retried included.</summary>
+    public int Buffered
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _pending.Count + _flushing.Count;
+            }
+        }
+    }
+
+    /// <summary>Watch time dropped because the buffer was full while the store was unreachable.</summary>
+    public long DroppedMilliseconds => Interlocked.Read(ref _droppedMilliseconds);
+
     public void Add(string user, string channel, long milliseconds)
     {
         var bucket = UsageBuckets.Of(time.GetUtcNow());
         lock (_lock)
         {
             var key = (user, channel, bucket);
-            _pending[key] = _pending.GetValueOrDefault(key) + milliseconds;
+            if (_pending.TryGetValue(key, out var sum))
+            {
+                _pending[key] = sum + milliseconds;
+            }
+            else if (_pending.Count + _flushing.Count < options.UsageBufferRecords)
+            {
+                _pending[key] = milliseconds;
+            }
+            else
+            {
+                _droppedMilliseconds += milliseconds;
+            }
         }
     }
 
-    /// <summary>Takes everything pending; it stays visible to <see cref="AddPendingTo"/> until <see cref="EndFlush"/>.</summary>
-    public List<UsageRecord> BeginFlush()
+    /// <summary>
+    /// The batch to write next and its number: the one that failed last time if any, else everything pending. It stays
+    /// visible to <see cref="AddPendingTo"/> until <see cref="EndFlush"/> says it was written.
+    /// </summary>
+    public (List<UsageRecord> Records, long BatchId) BeginFlush()
     {
         lock (_lock)
         {
-            (_pending, _flushing) = (_flushing, _pending);
-            return [.. _flushing.Select(p => new UsageRecord(p.Key.User, p.Key.Channel, p.Key.Bucket, p.Value))];
+            if (_retry is null)
+            {
+                (_pending, _flushing) = (_flushing, _pending);
+                _retry = [.. _flushing.Select(p => new UsageRecord(p.Key.User, p.Key.Channel, p.Key.Bucket, p.Value))];
+                _batchId++;
+            }
+            return (_retry, _batchId);
         }
     }
 
-    /// <summary>Forgets the batch once it is durable, or puts it back for the next attempt.</summary>
+    /// <summary>Forgets the batch once it is durable, or keeps it, unchanged, for the next attempt.</summary>
     public void EndFlush(bool written)
     {
+        if (!written)
+        {
+            return;
+        }
         lock (_lock)
         {
-            if (!written)
-            {
-                foreach (var (key, ms) in _flushing)
-                {
-                    _pending[key] = _pending.GetValueOrDefault(key) + ms;
-                }
-            }
             _flushing.Clear();
+            _retry = null;
         }
     }
 

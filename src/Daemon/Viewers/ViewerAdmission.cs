@@ -23,7 +23,16 @@ internal static class ViewerAdmission
         {
             return (null, ViewerReply.Unavailable, "state store unavailable");
         }
-        var session = services.Sessions.OpenStream(userId, channel.ToString());
+        SessionInfo session;
+        try
+        {
+            session = services.Sessions.OpenStream(userId, channel.ToString());
+        }
+        catch (StorageException)
+        {
+            // A fleet store (Redis) that is down: existing viewers keep watching, new ones are told why (SPEC §9).
+            return (null, ViewerReply.Unavailable, "state store unavailable");
+        }
         return session.Status == SessionStatus.Active
             ? (session, 0, "")
             : (null, ViewerReply.TooManyStreams, $"stream limit reached: at most {services.Options.MaxStreamsPerUser} concurrent streams for {userId}");

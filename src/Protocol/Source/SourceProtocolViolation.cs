@@ -8,6 +8,9 @@ public enum SourceProtocolViolation
     PayloadTooLarge,
     InvalidChannelId,
     TruncatedFrame,
+
+    /// <summary>A frame begun and not finished within the stall timeout: the source hangs or trickles (SPEC §1 frames come whole).</summary>
+    StalledFrame,
 }
 
 public sealed class SourceProtocolException(SourceProtocolViolation violation, string message) : Exception(message)
@@ -21,6 +24,7 @@ public sealed class SourceProtocolException(SourceProtocolViolation violation, s
             SourceProtocolViolation.PayloadTooLarge => $"payload length {detail} exceeds the maximum",
             SourceProtocolViolation.InvalidChannelId => "channel id is not six printable ASCII bytes",
             SourceProtocolViolation.TruncatedFrame => "connection ended inside a frame",
+            SourceProtocolViolation.StalledFrame => $"a frame stayed incomplete for {detail} ms",
             _ => violation.ToString(),
         });
 }

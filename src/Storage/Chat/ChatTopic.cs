@@ -1,0 +1,8 @@
+namespace Castd.Storage.Chat;
+
+/// <summary>What a fleet chat message is addressed to (SPEC §6): every connection of a handle, or a room.</summary>
+public enum ChatTopic
+{
+    User,
+    Room,
+}

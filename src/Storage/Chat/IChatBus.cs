@@ -1,0 +1,34 @@
+namespace Castd.Storage.Chat;
+
+/// <summary>
+/// Chat beyond this process (SPEC §9): the per-handle connection limit counted over the fleet, and encoded frames
+/// carried to the other castd that have the recipient or room. A process never receives its own publications back:
+/// it delivers to its own connections itself.
+/// </summary>
+/// <remarks>Failures surface as <see cref="StorageException"/> with <see cref="StorageException.Unavailable"/> set.</remarks>
+public interface IChatBus
+{
+    /// <summary>Claims one of <paramref name="handle"/>'s connection slots fleet-wide; null when all are taken.</summary>
+    ChatClaim? TryClaim(string handle, int limit);
+
+    void Release(ChatClaim claim);
+
+    /// <summary>True when the handle has a chat connection on another castd.</summary>
+    bool IsOnlineElsewhere(string handle);
+
+    /// <summary>Starts hearing a topic; counted, so each <see cref="Subscribe"/> needs one <see cref="Unsubscribe"/>.
+    /// Never fails: a subscription made while Redis is unreachable is made when it is back.</summary>
+    void Subscribe(ChatTopic topic, string name);
+
+    void Unsubscribe(ChatTopic topic, string name);
+
+    /// <summary>Sends an encoded frame to the other castd that subscribed to the topic (named in ASCII: a handle or a
+    /// room id, as spans so a castd alone, whose bus does nothing, allocates nothing per message).</summary>
+    void Publish(ChatTopic topic, ReadOnlySpan<byte> name, ReadOnlySpan<byte> frame);
+
+    /// <summary>Sets who gets frames published by other castd (once, before the first subscription).</summary>
+    void Listen(Action<ChatTopic, string, ReadOnlyMemory<byte>> received);
+}
+
+/// <summary>One connection's slot in its handle's fleet-wide count.</summary>
+public sealed record ChatClaim(string Handle, string Id);

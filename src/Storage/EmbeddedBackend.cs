@@ -1,0 +1,23 @@
+using Castd.Storage.Chat;
+using Castd.Storage.Sessions;
+
+namespace Castd.Storage;
+
+/// <summary>One castd on its own: RocksDB for what must survive a restart, memory for sessions (they end with the
+/// process anyway), and no chat beyond this process.</summary>
+internal sealed class EmbeddedBackend(RocksDbStateStore state, InMemorySessionStore sessions) : IStateBackend
+{
+    public IStateStore State { get; } = state;
+
+    public ISessionStore Sessions { get; } = sessions;
+
+    public IChatBus Chat { get; } = LocalChatBus.Instance;
+
+    // RocksDB fails per operation, not as a whole; /readyz probes it with a read.
+    public string? Problem => null;
+
+    public static EmbeddedBackend Open(StateBackendOptions options) =>
+        new(RocksDbStateStore.Open(options.DataDirectory), new InMemorySessionStore(options.MaxStreamsPerUser, options.SessionTtl, options.Time));
+
+    public void Dispose() => State.Dispose();
+}

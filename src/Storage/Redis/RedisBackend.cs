@@ -1,0 +1,94 @@
+using Castd.Storage.Chat;
+using Castd.Storage.Sessions;
+using StackExchange.Redis;
+
+namespace Castd.Storage.Redis;
+
+/// <summary>
+/// Fleet-wide state (SPEC §9, CASTD_REDIS): one connection multiplexer for registrations, usage, sessions and chat,
+/// against a standalone Redis or a Redis Cluster alike (StackExchange.Redis routes each key to its slot's node).
+/// </summary>
+internal sealed class RedisBackend : IStateBackend
+{
+    /// <summary>A request while its node is unreachable fails at once (castd answers 503) rather than waiting in
+    /// StackExchange.Redis' backlog; 2 s bounds a node that accepts but does not answer.</summary>
+    private const int DefaultTimeoutMs = 2000;
+
+    /// <summary>
+    /// The store interfaces are synchronous (RocksDB answers in microseconds), so with Redis each call holds a pool
+    /// thread for a round trip, and StackExchange.Redis completes it on a pool thread too. A burst of admissions (200
+    /// viewers at once) outruns the pool's injection of about two threads a second and ends in timeouts, so the pool
+    /// starts with enough threads for the concurrency an edge sees: 256 waiting calls is ~8 MB of committed stack.
+    /// </summary>
+    private const int MinPoolThreads = 256;
+
+    private readonly ConnectionMultiplexer _redis;
+    private readonly RedisSessionStore _sessions;
+    private readonly RedisChatBus _chat;
+
+    private RedisBackend(ConnectionMultiplexer redis, StateBackendOptions options)
+    {
+        _redis = redis;
+        // Names this process among the fleet's writers: usage batch numbers and chat claims are per writer.
+        var writer = Guid.NewGuid().ToString("N")[..12];
+        State = new RedisStateStore(redis.GetDatabase(), writer);
+        _sessions = new RedisSessionStore(redis.GetDatabase(), writer, options.MaxStreamsPerUser, options.SessionTtl, options.Time);
+        _chat = new RedisChatBus(redis, writer, options.SessionTtl, options.Time);
+    }
+
+    public IStateStore State { get; }
+
+    public ISessionStore Sessions => _sessions;
+
+    public IChatBus Chat => _chat;
+
+    public string? Problem
+    {
+        get
+        {
+            var down = _redis.GetServers().Where(s => !s.IsReplica && !s.IsConnected).Select(s => s.EndPoint.ToString()).ToList();
+            return !_redis.IsConnected ? "redis: no node reachable"
+                : down.Count > 0 ? $"redis: {string.Join(", ", down)} unreachable"
+                : null;
+        }
+    }
+
+    /// <exception cref="StorageException">The configuration string is malformed.</exception>
+    public static RedisBackend Connect(StateBackendOptions options)
+    {
+        var text = options.Redis!;
+        ConfigurationOptions config;
+        try
+        {
+            config = ConfigurationOptions.Parse(text);
+        }
+        catch (ArgumentException e)
+        {
+            throw new StorageException($"CASTD_REDIS={text}: {e.Message}", e);
+        }
+        // castd starts with Redis down (readyz says so) and connects once it is back.
+        config.AbortOnConnectFail = false;
+        config.BacklogPolicy = BacklogPolicy.FailFast;
+        // A restarted node is found again within a second or so, and a long outage is polled every 5 s at most.
+        config.ReconnectRetryPolicy = new ExponentialRetry(250, 5000);
+        if (!text.Contains("syncTimeout", StringComparison.OrdinalIgnoreCase))
+        {
+            config.SyncTimeout = DefaultTimeoutMs;
+        }
+        if (!text.Contains("asyncTimeout", StringComparison.OrdinalIgnoreCase))
+        {
+            config.AsyncTimeout = DefaultTimeoutMs;
+        }
+        config.ClientName ??= "castd";
+        ThreadPool.GetMinThreads(out var workers, out var completions);
+        ThreadPool.SetMinThreads(Math.Max(workers, MinPoolThreads), completions);
+        return new RedisBackend(ConnectionMultiplexer.Connect(config), options);
+    }
+
+    public void Dispose()
+    {
+        _sessions.Dispose();
+        _chat.Dispose();
+        _redis.Dispose();
+    }
+}

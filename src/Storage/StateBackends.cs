@@ -1,0 +1,12 @@
+using Castd.Storage.Redis;
+
+namespace Castd.Storage;
+
+public static class StateBackends
+{
+    /// <summary>Redis when <see cref="StateBackendOptions.Redis"/> is set, else the embedded store.</summary>
+    /// <exception cref="StorageException">The embedded store cannot be opened, or the Redis configuration is malformed.
+    /// An unreachable Redis is not an error here: castd starts, reports it at /readyz and connects when it can.</exception>
+    public static IStateBackend Open(StateBackendOptions options) =>
+        string.IsNullOrWhiteSpace(options.Redis) ? EmbeddedBackend.Open(options) : RedisBackend.Connect(options);
+}

@@ -1,0 +1,205 @@
+using System.Text.Json;
+using Castd.Tests.Integration.Infrastructure;
+
+namespace Castd.Tests.Integration;
+
+/// <summary>
+/// A misbehaving channel source (issue 9): every fault is counted, castd drops the connection only when the stream can
+/// no longer be trusted, redials, and every channel goes on from there; viewers stay connected throughout.
+/// </summary>
+public sealed class SourceFaultTests
+{
+    private static readonly Dictionary<string, string> FastFaults = new()
+    {
+        ["CASTD_SOURCE_STALL_TIMEOUT_MS"] = "500",
+        ["CASTD_GAP_TIMEOUT_MS"] = "100",
+    };
+
+    public static TheoryData<string, byte[]> BrokenStreams => new()
+    {
+        // Header bytes that can never be a frame: a channel id of control bytes.
+        { "InvalidChannelId", [.. TestSource.Frame("chan01", 9, [1, 2, 3]).Select((b, i) => i is >= 5 and < 11 ? (byte)0x01 : b)] },
+        // Random garbage: whatever its prefix, the "length" field is past the maximum.
+        { "PayloadTooLarge", [.. Enumerable.Repeat((byte)0xEE, 64)] },
+    };
+
+    [Fact]
+    public async Task StalledMidFrame_IsDroppedAfterTheStallTimeout_EveryChannelRecovers()
+    {
+        await using var setup = await TwoViewers.StartAsync();
+        var (rig, one, two) = (setup.Rig, setup.One, setup.Two);
+        await SendAsync(rig.Source, 0, 5);
+
+        var frame = TestSource.Frame("chan01", 5, TestPayloads.For(0, 5));
+        await rig.Source.SendRawAsync(frame[..(frame.Length / 2)]);
+        // castd gives up on the hung frame (the source keeps its end open) and dials again; the source resends it whole.
+        await AcceptRedialAsync(rig);
+        await SendAsync(rig.Source, 5, 10);
+
+        await AssertBothChannelsGotAsync(one, two, 10);
+        var health = await rig.Castd.HealthAsync();
+        Assert.Equal(1, health.GetProperty("sourceProtocolErrors").GetInt64());
+        await LoggedAsync(rig.Castd, "StalledFrame");
+    }
+
+    [Fact]
+    public async Task TruncatedFrame_ThenHangUp_IsCounted_TheNextConnectionStreams()
+    {
+        await using var setup = await TwoViewers.StartAsync();
+        var (rig, one, two) = (setup.Rig, setup.One, setup.Two);
+        await SendAsync(rig.Source, 0, 5);
+
+        var frame = TestSource.Frame("chan02", 5, TestPayloads.For(1, 5));
+        await rig.Source.SendRawAsync(frame[..30]);
+        rig.Source.Disconnect();
+        await rig.Source.AcceptAsync(TimeSpan.FromSeconds(10));
+        await SendAsync(rig.Source, 5, 10);
+
+        await AssertBothChannelsGotAsync(one, two, 10);
+        Assert.Equal(1, (await rig.Castd.HealthAsync()).GetProperty("sourceProtocolErrors").GetInt64());
+        await LoggedAsync(rig.Castd, "TruncatedFrame");
+    }
+
+    [Theory]
+    [MemberData(nameof(BrokenStreams))]
+    public async Task BytesThatCannotBeAFrame_AreCounted_ConnectionDroppedAndRedialled(string violation, byte[] garbage)
+    {
+        await using var setup = await TwoViewers.StartAsync();
+        var (rig, one, two) = (setup.Rig, setup.One, setup.Two);
+        await SendAsync(rig.Source, 0, 5);
+
+        await rig.Source.SendRawAsync(garbage);
+        await AcceptRedialAsync(rig);
+        await SendAsync(rig.Source, 5, 10);
+
+        await AssertBothChannelsGotAsync(one, two, 10);
+        Assert.Equal(1, (await rig.Castd.HealthAsync()).GetProperty("sourceProtocolErrors").GetInt64());
+        await LoggedAsync(rig.Castd, violation);
+    }
+
+    [Fact]
+    public async Task SequenceJumpsAndRestarts_AreCountedAsLossAndRestart_TheChannelGoesOn_TheOtherIsUntouched()
+    {
+        await using var setup = await TwoViewers.StartAsync();
+        var (rig, one, two) = (setup.Rig, setup.One, setup.Two);
+
+        ulong[] jumping = [0, 1, 2, 3, 10, 11, 12];
+        foreach (var sequence in jumping)
+        {
+            await rig.Source.SendAsync("chan01", sequence, TestPayloads.For(0, sequence));
+            await rig.Source.SendAsync("chan02", sequence, TestPayloads.For(1, sequence));
+        }
+        // The source restarts its numbering (without reconnecting): far behind the window, so a restart, not "late".
+        await one.WaitForAsync(b => TestViewer.ParseFramed(b).Count == jumping.Length, TimeSpan.FromSeconds(10));
+        var restarted = new ulong[] { 0, 1, 2 };
+        foreach (var sequence in restarted)
+        {
+            await rig.Source.SendAsync("chan01", sequence + 5000, TestPayloads.For(0, sequence + 5000));
+        }
+        foreach (var sequence in restarted)
+        {
+            await rig.Source.SendAsync("chan01", sequence, TestPayloads.For(0, sequence));
+        }
+
+        await one.WaitForAsync(b => TestViewer.ParseFramed(b).Count == jumping.Length + 6, TimeSpan.FromSeconds(10));
+        Assert.Equal([.. jumping, 5000, 5001, 5002, 0, 1, 2], TestViewer.ParseFramed(one.Received).Select(f => f.Sequence));
+        await two.WaitForAsync(b => TestViewer.ParseFramed(b).Count == jumping.Length, TimeSpan.FromSeconds(10));
+        Assert.Equal(jumping, TestViewer.ParseFramed(two.Received).Select(f => f.Sequence));
+        var chan01 = Channel(await rig.Castd.HealthAsync(), "chan01");
+        Assert.Equal(6 + 4987, chan01.GetProperty("lost").GetInt64());
+        Assert.Equal(1, chan01.GetProperty("restarts").GetInt64());
+        Assert.Equal(0, (await rig.Castd.HealthAsync()).GetProperty("sourceProtocolErrors").GetInt64());
+    }
+
+    [Fact]
+    public async Task SourceFlappingEverySecondUnderLoad_ViewersStayAndEveryConnectionsPacketsArriveInOrder()
+    {
+        await using var setup = await TwoViewers.StartAsync();
+        var (rig, one, two) = (setup.Rig, setup.One, setup.Two);
+
+        const int Connections = 6;
+        const int PerConnection = 200;
+        for (var connection = 0; connection < Connections; connection++)
+        {
+            var started = DateTime.UtcNow;
+            // A restarted source numbers from zero again (SPEC §1); 200 packets a channel over about a second.
+            for (ulong sequence = 0; sequence < PerConnection; sequence++)
+            {
+                await rig.Source.SendAsync("chan01", sequence, TestPayloads.For(0, sequence));
+                await rig.Source.SendAsync("chan02", sequence, TestPayloads.For(1, sequence));
+                if (sequence % 20 == 19)
+                {
+                    await Task.Delay(100);
+                }
+            }
+            rig.Source.Disconnect();
+            if (connection < Connections - 1)
+            {
+                await rig.Source.AcceptAsync(TimeSpan.FromSeconds(10));
+            }
+            Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(5));
+        }
+
+        await AssertBothChannelsGotAsync(one, two, Connections * PerConnection, perConnection: PerConnection);
+        Assert.True((await rig.Castd.HealthAsync()).GetProperty("sourceReconnects").GetInt64() >= Connections - 1);
+    }
+
+    /// <summary>castd with fast fault timeouts, a viewer on chan01 and one on chan02.</summary>
+    private sealed record TwoViewers(CastdRig Rig, TestViewer One, TestViewer Two) : IAsyncDisposable
+    {
+        public static async Task<TwoViewers> StartAsync()
+        {
+            var rig = await CastdRig.StartAsync(["erin", "frank"], FastFaults);
+            var one = await TestViewer.ConnectAsync(rig.Castd.StreamPort, "erin chan01 framed\n");
+            var two = await TestViewer.ConnectAsync(rig.Castd.StreamPort, "frank chan02 framed\n");
+            await StreamingTests.WaitForViewersAsync(rig.Castd, 2);
+            return new TwoViewers(rig, one, two);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await One.DisposeAsync();
+            await Two.DisposeAsync();
+            await Rig.DisposeAsync();
+        }
+    }
+
+    private static async Task SendAsync(TestSource source, int from, int to)
+    {
+        for (var sequence = (ulong)from; sequence < (ulong)to; sequence++)
+        {
+            await source.SendAsync("chan01", sequence, TestPayloads.For(0, sequence));
+            await source.SendAsync("chan02", sequence, TestPayloads.For(1, sequence));
+        }
+    }
+
+    /// <summary>Both viewers still connected, with <paramref name="count"/> packets: 0, 1, … restarting every <paramref name="perConnection"/>, byte for byte.</summary>
+    private static async Task AssertBothChannelsGotAsync(TestViewer one, TestViewer two, int count, int perConnection = int.MaxValue)
+    {
+        foreach (var (viewer, channel) in new[] { (one, 0), (two, 1) })
+        {
+            await viewer.WaitForAsync(b => TestViewer.ParseFramed(b).Count >= count, TimeSpan.FromSeconds(15));
+            var frames = TestViewer.ParseFramed(viewer.Received);
+            Assert.False(viewer.Closed);
+            Assert.Equal(Enumerable.Range(0, count).Select(i => (ulong)(i % perConnection)), frames.Select(f => f.Sequence));
+            Assert.All(frames, f => Assert.Equal(TestPayloads.For(channel, f.Sequence), f.Payload));
+        }
+    }
+
+    /// <summary>
+    /// Waits until castd has hung up by itself, then takes its next connection (accepting first would close the old
+    /// connection from this end and turn the fault into a truncated frame).
+    /// </summary>
+    private static async Task AcceptRedialAsync(CastdRig rig)
+    {
+        await Eventually.TrueAsync(async () => (await rig.Castd.HealthAsync()).GetProperty("sourceProtocolErrors").GetInt64() == 1);
+        await rig.Source.AcceptAsync(TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>castd's output is read as it comes: the log line may trail the counter a moment.</summary>
+    private static Task LoggedAsync(CastdProcess castd, string violation) =>
+        Eventually.TrueAsync(() => Task.FromResult(castd.Output.Contains(violation, StringComparison.Ordinal)));
+
+    private static JsonElement Channel(JsonElement health, string id) =>
+        health.GetProperty("channels").EnumerateArray().Single(c => c.GetProperty("id").GetString() == id);
+}
