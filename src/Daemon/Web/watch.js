@@ -42,9 +42,8 @@ function renderChannels() {
   const ids = channels.map(c => c.id);
   if (channel && !ids.includes(channel)) ids.push(channel);
   $("channel").replaceChildren(...ids.map(id => {
-    const known = channels.find(c => c.id === id);
-    const option = new Option(known?.live ? id : `${id} (offline)`, id, false, id === channel);
-    return option;
+    const live = channels.find(c => c.id === id)?.live;
+    return new Option(live ? id : `${id} (offline)`, id, false, id === channel);
   }));
 }
 
