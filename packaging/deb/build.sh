@@ -7,7 +7,7 @@
 #
 # --compare-r2r  also publishes the other ReadyToRun choice, measures start-up (spawn to READY=1, median of 5) of
 #                both and packages the faster one. Measured here: with ReadyToRun is faster (see README).
-# Prints the .deb's path last. Needs the .NET SDK; installs dpkg-dev and python3 if missing.
+# Prints the .deb's path last. Needs the .NET SDK; installs dpkg-dev, python3 and npm if missing.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -21,7 +21,8 @@ esac
 version="$(project_version "$root")"
 # Debian versions start with a digit and use only these characters (deb-version(7)).
 [[ "$version" =~ ^[0-9][A-Za-z0-9.+~-]*$ ]] || fail "<Version> '$version' is not a Debian version"
-need_packages dpkg-shlibdeps=dpkg-dev python3=python3
+# npm: the castd build fetches the watch page's mpegts.js (src/Daemon/Web, package-lock.json) and embeds it.
+need_packages dpkg-shlibdeps=dpkg-dev python3=python3 npm=npm
 
 # Measured with --compare-r2r (README, "Install and operate"): ReadyToRun starts castd 8-17 % sooner for 2 MB more.
 # Only castd's own and its NuGet assemblies gain: the runtime pack's are precompiled either way.

@@ -1,16 +1,11 @@
 // The chat page in a real browser: two pages as #coop and #gordon exchange direct and room messages through castd,
 // a message carrying HTML shows as text, and both pages end up in one screenshot.
 // Usage: node chat-page.mjs <castd http base url> <screenshot.png>
-import { chromium } from "playwright-core";
 import assert from "node:assert/strict";
+import { launch, screenshotSideBySide } from "./chromium.mjs";
 
 const [base, screenshot] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  // Root in a closed network: no sandbox, and none of Chromium's own background connections.
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"],
-});
+const browser = await launch();
 try {
   const open = async handle => {
     const page = await browser.newPage({ viewport: { width: 800, height: 420 } });
@@ -46,11 +41,7 @@ try {
   await logHas(gordon, "[zato01] coop: kick-off!");
 
   // One picture of both pages, side by side.
-  const shots = [await coop.screenshot(), await gordon.screenshot()];
-  const sheet = await browser.newPage({ viewport: { width: 1600, height: 420 } });
-  await sheet.setContent(`<body style="margin:0;display:flex">${shots.map(s => `<img style="width:800px" src="data:image/png;base64,${s.toString("base64")}">`).join("")}</body>`);
-  await sheet.waitForFunction(() => [...document.images].every(image => image.complete && image.naturalWidth > 0));
-  await sheet.screenshot({ path: screenshot });
+  await screenshotSideBySide(browser, [coop, gordon], screenshot);
   console.log(`chat page ok; screenshot ${screenshot}`);
 } finally {
   await browser.close();

@@ -1,16 +1,12 @@
 // castload report's HTML in a real browser: every chart is drawn (a visible line with points), the summary says how
 // many fans lagged, and the page is kept as a screenshot.
 // Usage: node fans-report.mjs <report.html> <screenshot.png> <expected fans ever lagged>
-import { chromium } from "playwright-core";
 import assert from "node:assert/strict";
 import { pathToFileURL } from "node:url";
+import { launch } from "./chromium.mjs";
 
 const [report, screenshot, lagged] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"],
-});
+const browser = await launch();
 try {
   const page = await browser.newPage({ viewport: { width: 1000, height: 800 } });
   const requests = [];

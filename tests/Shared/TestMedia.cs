@@ -17,6 +17,9 @@ internal static class TestMedia
     public static string Hevc => PathOf("hevc-aac.ts");
     public static string HevcNoRai => PathOf("hevc-aac-norai.ts");
     public static string AudioOnly => PathOf("aac-only.ts");
+
+    /// <summary>32 s of <see cref="H264"/>'s kind: long enough for a player to be watched between two loop points.</summary>
+    public static string Demo => PathOf("demo.ts");
     public static string ProgramChange => PathOf("program-change.ts");
 
     /// <summary>The second program of <see cref="ProgramChange"/> on its own (the first is <see cref="H264"/>).</summary>
@@ -27,7 +30,7 @@ internal static class TestMedia
     private static string Make()
     {
         var folder = Path.Combine(RepoPaths.Root, "tests", "media", "out");
-        var info = new ProcessStartInfo(Path.Combine(RepoPaths.Root, "scripts", "make-test-media.sh"), [folder])
+        var info = new ProcessStartInfo(Path.Combine(RepoPaths.Root, "scripts", "make-test-media.sh"), ["--demo", folder])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -1,22 +1,17 @@
 using System.Net.WebSockets;
 using Castd.Daemon.Hosting;
+using Castd.Daemon.Web;
 using Castd.Protocol;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace Castd.Daemon.Chat;
 
-/// <summary><c>ws://host:port/chat?user=&lt;handle&gt;</c>, and <c>/?user=</c> for old gochat clients (SPEC §6).</summary>
+/// <summary>
+/// <c>ws://host:port/chat?user=&lt;handle&gt;</c>, and <c>/?user=</c> for old gochat clients (SPEC §6). A plain GET of
+/// <c>/</c> shares the route, so it is answered here with the watch page.
+/// </summary>
 internal static class ChatEndpoint
 {
-    /// <summary>The chat page (Chat/chat.html, embedded): served at / to browsers, no CDN.</summary>
-    private static readonly Lazy<byte[]> Page = new(() =>
-    {
-        using var stream = typeof(ChatEndpoint).Assembly.GetManifestResourceStream("chat.html")!;
-        using var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        return copy.ToArray();
-    });
-
     public static void MapChat(this IEndpointRouteBuilder app)
     {
         app.Map("/chat", HandleAsync);
@@ -28,7 +23,7 @@ internal static class ChatEndpoint
         if (!context.WebSockets.IsWebSocketRequest)
         {
             return context.Request.Path == "/" && HttpMethods.IsGet(context.Request.Method)
-                ? Results.Bytes(Page.Value, "text/html; charset=utf-8")
+                ? WebContent.Serve(context, WebContent.PageName)
                 : Results.BadRequest("expected a WebSocket upgrade: ws://host:port/chat?user=<handle>");
         }
         var handle = context.Request.Query["user"].ToString();

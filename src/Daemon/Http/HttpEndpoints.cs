@@ -1,4 +1,5 @@
 using Castd.Daemon.Chat;
+using Castd.Daemon.Web;
 
 namespace Castd.Daemon.Http;
 
@@ -11,7 +12,9 @@ internal static class HttpEndpoints
         app.MapGet("/usage/{userId}", UsageEndpoint.Handle);
         app.MapGet("/healthz", HealthEndpoint.Handle);
         app.MapGet("/readyz", ReadyEndpoint.Handle);
+        app.MapGet("/channels", ChannelsEndpoint.Handle);
         app.MapStreaming();
         app.MapChat();
+        app.MapWebContent();
     }
 }

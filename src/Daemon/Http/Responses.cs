@@ -16,6 +16,10 @@ internal sealed record SessionListItem(string Id, string Kind, string? StreamId,
 
 internal sealed record SessionListResponse(string User, List<SessionListItem> Sessions);
 
+internal sealed record ChannelListItem(string Id, bool Live, int Viewers);
+
+internal sealed record ChannelListResponse(List<ChannelListItem> Channels);
+
 internal sealed record HealthResponse(
     string Status,
     bool SourceConnected,
@@ -55,4 +59,5 @@ internal sealed record FastStartHealth(int Packets, long Bytes, long Groups, lon
 [JsonSerializable(typeof(ReadyResponse))]
 [JsonSerializable(typeof(SessionResponse))]
 [JsonSerializable(typeof(SessionListResponse))]
+[JsonSerializable(typeof(ChannelListResponse))]
 internal sealed partial class CastdJsonContext : JsonSerializerContext;

@@ -1,0 +1,21 @@
+using Castd.Daemon.Channels;
+
+namespace Castd.Daemon.Http;
+
+/// <summary>
+/// <c>GET /channels</c>: <c>{"channels":[{"id":"zato01","live":true,"viewers":3}]}</c>, sorted by id, for the watch
+/// page's picker and viewer count. Lists every channel castd knows, including ones only a viewer has asked for.
+/// </summary>
+internal static class ChannelsEndpoint
+{
+    /// <summary>A source sends a packet every ~20 ms of media (SPEC §1); a second without one is an outage, not jitter.</summary>
+    private static readonly TimeSpan LiveWithin = TimeSpan.FromSeconds(1);
+
+    public static IResult Handle(ChannelRegistry channels, TimeProvider time) =>
+        Results.Json(
+            new ChannelListResponse(channels.All
+                .OrderBy(c => c.Name, StringComparer.Ordinal)
+                .Select(c => new ChannelListItem(c.Name, time.GetElapsedTime(c.LastPacketTimestamp) < LiveWithin, c.ViewerCount))
+                .ToList()),
+            CastdJsonContext.Default.ChannelListResponse);
+}
