@@ -84,8 +84,12 @@ for target in "${targets[@]}"; do
     cp "$entry" "$merged/$(sha1sum "$entry" | cut -c1-16)"
   done
   nice -n 19 afl-cmin -i "$merged" -o "$minimised" -t 2000 -m none -- "$dotnet" "$bin/Castd.Fuzz.dll" "$target" >/dev/null
+  # Hand-named seeds (and findings) say what the grammar looks like: they stay even when the queue covers them.
+  for kept in "fuzz/corpus/$target"/*; do
+    [[ "$(basename "$kept")" =~ ^[0-9a-f]{16}$ ]] || cp "$kept" "$minimised/"
+  done
   rm -rf "fuzz/corpus/$target"
   mv "$minimised" "fuzz/corpus/$target"
-  echo "== $target: corpus $(ls "fuzz/corpus/$target" | wc -l) files, $(du -sk "fuzz/corpus/$target" | cut -f1) KiB =="
+  echo "== $target: corpus $(ls "fuzz/corpus/$target" | wc -l) files, $(cat "fuzz/corpus/$target"/* | wc -c) bytes =="
 done
 exit "$crashed"
