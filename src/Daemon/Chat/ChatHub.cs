@@ -4,6 +4,7 @@ using System.Text;
 using Castd.Daemon.Hosting;
 using Castd.Protocol;
 using Castd.Protocol.Buffers;
+using Castd.Protocol.Chat;
 using Castd.Storage;
 using Castd.Storage.Chat;
 using Castd.Storage.Sessions;

@@ -1,9 +1,9 @@
 using System.Text.Json;
 using System.Text.Unicode;
 
-namespace Castd.Daemon.Chat;
+namespace Castd.Protocol.Chat;
 
-internal enum ChatRequestKind
+public enum ChatRequestKind
 {
     Direct,
     Room,
@@ -17,8 +17,10 @@ internal enum ChatRequestKind
 /// both as unescaped UTF-8 in the caller's scratch buffer, so a message is routed without a string of its own. A
 /// <c>sender</c> field is read past, never trusted.
 /// </summary>
-internal readonly ref struct ChatRequest(ChatRequestKind kind, ReadOnlySpan<byte> target, ReadOnlySpan<byte> message)
+public readonly ref struct ChatRequest(ChatRequestKind kind, ReadOnlySpan<byte> target, ReadOnlySpan<byte> message)
 {
+    public const string UnpairedSurrogate = "invalid JSON: a \\u escape is half a UTF-16 surrogate pair";
+
     public const string Expected = "expected {\"recipient\",\"message\"}, {\"room\",\"message\"}, {\"join\"}, {\"leave\"} or {\"who\"}";
 
     public ChatRequestKind Kind { get; } = kind;
@@ -28,8 +30,9 @@ internal readonly ref struct ChatRequest(ChatRequestKind kind, ReadOnlySpan<byte
     public ReadOnlySpan<byte> Message { get; } = message;
 
     /// <summary>
-    /// Parses one message, unescaping its strings into <paramref name="scratch"/> (at least as long as the message);
-    /// returns the error to answer when it is not a request castd understands.
+    /// Grammar: one JSON object whose string fields recipient, room, join, leave, who and message are read, any other
+    /// field read past; SPEC §6. Parses one message, unescaping its strings into <paramref name="scratch"/> (at least
+    /// as long as the message); returns the error to answer when it is not a request castd understands.
     /// </summary>
     public static string? TryParse(ReadOnlySpan<byte> utf8, Span<byte> scratch, out ChatRequest request)
     {
@@ -96,6 +99,12 @@ internal readonly ref struct ChatRequest(ChatRequestKind kind, ReadOnlySpan<byte
         catch (JsonException)
         {
             return "invalid JSON";
+        }
+        catch (InvalidOperationException)
+        {
+            // Thrown by CopyString alone: a \u escape of half a surrogate pair is well-formed JSON but has no UTF-8
+            // form (RFC 8259 §8.2), so the message cannot be routed or re-encoded. Found by fuzzing (issue 9).
+            return UnpairedSurrogate;
         }
 
         ReadOnlySpan<byte> parsed = scratch;
