@@ -111,7 +111,7 @@ def plot(results, path):
     ax.set_title("Time to first frame, 2 s GOP, joins at random moments (castd on loopback)")
     ax.axvline(150, color="grey", linestyle=":", label="target p99 150 ms")
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper left")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 
