@@ -49,6 +49,29 @@ public sealed class StartupTests
     }
 
     [Fact]
+    public async Task CorruptedDataDirectory_ExitsWithCode1_SayingHowToRecover()
+    {
+        using var data = new TempDirectory();
+        // A real database first: castd makes it and stops cleanly.
+        await using (var castd = await CastdProcess.StartAsync(data.Path, FreePorts.Next()))
+        {
+            await castd.RegisterAsync("erin");
+            Assert.Equal(0, await castd.StopAsync());
+        }
+        await File.WriteAllTextAsync(Path.Combine(data.Path, "CURRENT"), "garbage\n");
+
+        var (exit, output) = await DotnetRun.RunAsync(RepoPaths.CastdDll, [], new Dictionary<string, string>
+        {
+            ["CASTD_DATA_DIR"] = data.Path,
+            ["SERVER_PORT"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["STREAM_PORT"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+
+        Assert.Equal(1, exit);
+        Assert.Contains($"State database in {data.Path} is corrupted or incomplete; restore it from a backup or move it aside to start empty.", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task PortAlreadyTaken_ExitsWithCode1AndSaysSo()
     {
         await using var rig = await CastdRig.StartAsync([]);
