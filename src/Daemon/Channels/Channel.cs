@@ -23,7 +23,6 @@ internal sealed class Channel(ChannelId id, ReorderOptions reorder, long timesta
     private int _relays;
     private readonly GopCache? _gop = gopCacheBytes > 0 ? new GopCache(gopCacheBytes) : null;
     private ulong _lastSequence;
-    private bool _published;
     // Half of MinValue so that adding a timeout cannot overflow.
     private long _lastPacketTimestamp = long.MinValue / 2;
 
@@ -116,7 +115,7 @@ internal sealed class Channel(ChannelId id, ReorderOptions reorder, long timesta
         // The ring releases in order; any other step is a skipped loss or a restarted source. Checked before a joiner
         // is handed the cache, which must not give it a group from before a restart and then the new source's older
         // timestamps (players freeze on that).
-        if (_gop is { } stale && _published && packet.Sequence != _lastSequence + 1)
+        if (_gop is { } stale && PacketsOut > 0 && packet.Sequence != _lastSequence + 1)
         {
             stale.MarkGap();
         }
@@ -126,7 +125,6 @@ internal sealed class Channel(ChannelId id, ReorderOptions reorder, long timesta
         }
         _gop?.Add(packet);
         _lastSequence = packet.Sequence;
-        _published = true;
         foreach (var subscriber in Volatile.Read(ref _subscribers))
         {
             subscriber.Enqueue(packet);
