@@ -7,7 +7,7 @@ using System.Diagnostics;
 using Castd.Storage;
 
 var (redis, phase, accounts, threads, seconds, prefix) = (args[0], args[1], int.Parse(args[2]), int.Parse(args[3]), double.Parse(args[4]), args[5]);
-using var backend = StateBackends.Open(new StateBackendOptions(redis, "", 3, TimeSpan.FromMinutes(10), TimeProvider.System));
+using var backend = StateBackends.Open(new StateBackendOptions(redis, "", 0, 3, TimeSpan.FromMinutes(10), TimeProvider.System));
 var names = Enumerable.Range(0, accounts).Select(i => $"{prefix}{i}").ToArray();
 while (backend.Problem is not null)
 {

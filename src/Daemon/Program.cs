@@ -29,7 +29,7 @@ catch (FormatException ex)
 IStateBackend backend;
 try
 {
-    backend = StateBackends.Open(new StateBackendOptions(options.Redis, options.DataDirectory, options.MaxStreamsPerUser, options.SessionTtl, TimeProvider.System));
+    backend = StateBackends.Open(new StateBackendOptions(options.Redis, options.DataDirectory, options.StoreWriteBufferBytes, options.MaxStreamsPerUser, options.SessionTtl, TimeProvider.System));
 }
 catch (StorageException ex)
 {

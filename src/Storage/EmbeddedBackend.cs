@@ -7,17 +7,17 @@ namespace Castd.Storage;
 /// process anyway), and no chat beyond this process.</summary>
 internal sealed class EmbeddedBackend(RocksDbStateStore state, InMemorySessionStore sessions) : IStateBackend
 {
-    public IStateStore State { get; } = state;
+    public IStateStore State => state;
 
     public ISessionStore Sessions { get; } = sessions;
 
     public IChatBus Chat { get; } = LocalChatBus.Instance;
 
-    // RocksDB fails per operation, not as a whole; /readyz probes it with a read.
-    public string? Problem => null;
+    // Failed writes (disk full or read-only) until the store has reopened its database; /readyz also probes a read.
+    public string? Problem => state.Problem;
 
     public static EmbeddedBackend Open(StateBackendOptions options) =>
-        new(RocksDbStateStore.Open(options.DataDirectory), new InMemorySessionStore(options.MaxStreamsPerUser, options.SessionTtl, options.Time));
+        new(RocksDbStateStore.Open(options.DataDirectory, options.WriteBufferBytes), new InMemorySessionStore(options.MaxStreamsPerUser, options.SessionTtl, options.Time));
 
     public void Dispose() => State.Dispose();
 }

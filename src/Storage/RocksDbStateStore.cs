@@ -12,8 +12,16 @@ namespace Castd.Storage;
 /// numerically, so one user's buckets form one contiguous, time-ordered range that <c>user\0</c> prefixes
 /// and <c>user-1</c> never reads <c>user-10</c>. Little-endian is the encoding of RocksDB's own
 /// <c>uint64add</c> merge operator, so moving to merges later needs no migration.
-/// Writes skip fsync: once a write returns it is in the WAL in the page cache, which survives castd being
-/// killed (kill -9, crash), though not a power cut; SPEC §4 bounds the loss by the flush interval anyway.
+/// Default column family: <c>castd:write-probe</c> only, written when the store recovers from failed writes.
+/// A usage batch (one write per flush interval) syncs the WAL, which makes it and every write before it survive
+/// an OS crash, a power cut or a file system that fails and goes read-only (whose unwritten page cache is lost).
+/// Registrations skip the sync, so a burst of them does not wait on the disk: once one returns it is in the WAL in
+/// the page cache, which survives castd being killed (kill -9, crash), and reaches the disk with the next batch.
+/// A failed write (disk full, file system turned read-only) leaves RocksDB refusing every later write even once the
+/// disk is back, and this package's C API has no <c>Resume</c>: the store then reports <see cref="Problem"/> and
+/// reopens the database every <see cref="RecoveryInterval"/> until a read-write open succeeds. Between attempts
+/// reads go on, from the failed handle or, if the read-write open failed, from a read-only one. Callers keep what
+/// failed and retry it; a failed write wrote nothing, so nothing is lost or counted twice.
 /// </remarks>
 public sealed class RocksDbStateStore : IStateStore
 {
@@ -22,58 +30,70 @@ public sealed class RocksDbStateStore : IStateStore
     private const byte Separator = 0;
     private const int BucketBytes = sizeof(ulong);
 
+    // In the default column family, apart from the data: when the last recovery proved the disk takes writes again.
+    private static readonly byte[] WriteProbeKey = "castd:write-probe"u8.ToArray();
+
     // Prune deletes in batches of this many keys so a prune after a long outage does not build one huge
     // batch: 4096 keys of ~60 bytes is ~250 KB per write.
     private const int PruneBatchKeys = 4096;
 
-    // Usage for 10k viewers is ~10k keys of ~60 bytes per one-minute bucket, ~600 KB; 4 MiB keeps several
-    // minutes in memory while bounding what start-up replays from the WAL.
-    private const ulong WriteBufferBytes = 4 << 20;
+    /// <summary>
+    /// Usage for 10k viewers is ~10k keys of ~60 bytes per one-minute bucket, ~600 KB; 4 MiB keeps several minutes
+    /// in memory while bounding what start-up replays from the WAL.
+    /// </summary>
+    public const int DefaultWriteBufferBytes = 4 << 20;
 
     // RocksDB keeps one info LOG per start; a few are enough to diagnose the last restarts.
     private const ulong KeptInfoLogs = 3;
 
-    private readonly RocksDb _db;
-    private readonly ColumnFamilyHandle _users;
-    private readonly ColumnFamilyHandle _usage;
+    /// <summary>How long a store whose writes failed waits before each attempt to reopen its database.</summary>
+    public static readonly TimeSpan RecoveryInterval = TimeSpan.FromSeconds(2);
+
+    private readonly string _path;
+    private readonly int _writeBufferBytes;
     private readonly WriteOptions _writeOptions = new WriteOptions().SetSync(false);
+    private readonly WriteOptions _syncedWriteOptions = new WriteOptions().SetSync(true);
+
+    // Guards the handle's lifetime, not the data: every operation holds it shared, a reopen holds it exclusively.
+    private readonly ReaderWriterLockSlim _handleLock = new();
+    private readonly Timer _recovery;
+    private RocksDb? _db;
+    private ColumnFamilyHandle? _users;
+    private ColumnFamilyHandle? _usage;
 
     // Serialises the read-modify-write of AddUsage (and PruneUsage, so a prune cannot race a sum into
     // resurrecting a bucket it just deleted). Reads need no lock: RocksDB reads are consistent snapshots.
     private readonly Lock _usageLock = new();
+    private volatile WriteFault? _fault;
     private bool _disposed;
 
-    private RocksDbStateStore(RocksDb db)
+    private RocksDbStateStore(string path, int writeBufferBytes, RocksDb db)
     {
-        _db = db;
-        _users = db.GetColumnFamily(UsersFamily);
-        _usage = db.GetColumnFamily(UsageFamily);
+        _path = path;
+        _writeBufferBytes = writeBufferBytes;
+        Attach(db);
+        _recovery = new Timer(_ => Recover());
     }
+
+    /// <summary>Why writes fail right now and since when, or null while they succeed.</summary>
+    public string? Problem => _fault is { } fault
+        ? $"writes to {_path} failing since {fault.Since:HH:mm:ss}Z: {fault.Error}{(fault.ReopenError is { } reopen ? $"; reopening failed: {reopen}" : "")}; retrying every {RecoveryInterval.TotalSeconds:0} s"
+        : null;
 
     /// <summary>Opens (creating if missing) the store in <paramref name="directory"/>.</summary>
     /// <exception cref="StorageException">
     /// The directory cannot be created or written, is a file, or holds a database that is corrupted or
-    /// already open in another process. The message names the path and the reason.
+    /// already open in another process, or the disk is full. The message names the path and the reason.
     /// </exception>
-    public static RocksDbStateStore Open(string directory)
+    public static RocksDbStateStore Open(string directory, int writeBufferBytes = DefaultWriteBufferBytes)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(writeBufferBytes, 64 << 10);
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         var path = Path.GetFullPath(directory);
         CreateDirectory(path);
-
-        var options = new DbOptions()
-            .SetCreateIfMissing(true)
-            .SetCreateMissingColumnFamilies(true)
-            .SetKeepLogFileNum(KeptInfoLogs);
-        var families = new ColumnFamilies
-        {
-            { UsersFamily, new ColumnFamilyOptions().SetWriteBufferSize(WriteBufferBytes) },
-            { UsageFamily, new ColumnFamilyOptions().SetWriteBufferSize(WriteBufferBytes) },
-        };
-
         try
         {
-            return new RocksDbStateStore(RocksDb.Open(options, path, families));
+            return new RocksDbStateStore(path, writeBufferBytes, OpenDatabase(path, writeBufferBytes));
         }
         catch (RocksDbException e)
         {
@@ -81,34 +101,64 @@ public sealed class RocksDbStateStore : IStateStore
         }
     }
 
+    private static RocksDb OpenDatabase(string path, int writeBufferBytes, bool readOnly = false)
+    {
+        var options = new DbOptions()
+            .SetCreateIfMissing(true)
+            .SetCreateMissingColumnFamilies(true)
+            .SetKeepLogFileNum(KeptInfoLogs);
+        // The default family too: RocksDB preallocates each WAL file at 1.1 × the largest write buffer, and with the
+        // default family's 64 MiB that took 70 MiB of a small disk, enough that a restart after a crash found no room.
+        var families = new ColumnFamilies(new ColumnFamilyOptions().SetWriteBufferSize((ulong)writeBufferBytes))
+        {
+            { UsersFamily, new ColumnFamilyOptions().SetWriteBufferSize((ulong)writeBufferBytes) },
+            { UsageFamily, new ColumnFamilyOptions().SetWriteBufferSize((ulong)writeBufferBytes) },
+        };
+        return readOnly ? RocksDb.OpenReadOnly(options, path, families, errIfLogFileExists: false) : RocksDb.Open(options, path, families);
+    }
+
+    private void Attach(RocksDb db)
+    {
+        _db = db;
+        _users = db.GetColumnFamily(UsersFamily);
+        _usage = db.GetColumnFamily(UsageFamily);
+    }
+
     public bool Register(string userId)
     {
         var key = UserKey(userId);
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        using var handle = Enter();
         try
         {
-            if (_db.Get(key, _users) is not null)
+            if (_db!.Get(key, _users) is not null)
             {
                 return false;
             }
+        }
+        catch (RocksDbException e)
+        {
+            throw Failed("read a registration", e);
+        }
 
+        try
+        {
             // Two racing first registrations both write the same empty value; both say "new", which is harmless.
             _db.Put(key, Array.Empty<byte>(), _users, _writeOptions);
             return true;
         }
         catch (RocksDbException e)
         {
-            throw Failed("register a user", e);
+            throw WriteFailed("register a user", e);
         }
     }
 
     public bool IsRegistered(string userId)
     {
         var key = UserKey(userId);
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        using var handle = Enter();
         try
         {
-            return _db.Get(key, _users) is not null;
+            return _db!.Get(key, _users) is not null;
         }
         catch (RocksDbException e)
         {
@@ -139,9 +189,9 @@ public sealed class RocksDbStateStore : IStateStore
             return;
         }
 
-        ObjectDisposedException.ThrowIf(_disposed, this);
         Span<byte> value = stackalloc byte[sizeof(ulong)];
         using var batch = new WriteBatch();
+        using var handle = Enter();
         lock (_usageLock)
         {
             try
@@ -149,18 +199,25 @@ public sealed class RocksDbStateStore : IStateStore
                 foreach (var ((userId, bucket, channel), milliseconds) in sums)
                 {
                     var key = UsageKey(userId, bucket, channel);
-                    var current = _db.Get(key, _usage);
+                    var current = _db!.Get(key, _usage);
                     var total = (current is null ? 0 : BinaryPrimitives.ReadUInt64LittleEndian(current)) + (ulong)milliseconds;
                     BinaryPrimitives.WriteUInt64LittleEndian(value, total);
                     batch.Put(key, value, _usage);
                 }
-
-                // One batch is one WAL record: after a crash all of it is there or none of it.
-                _db.Write(batch, _writeOptions);
             }
             catch (RocksDbException e)
             {
-                throw Failed("add usage", e);
+                throw Failed("read usage", e);
+            }
+
+            try
+            {
+                // One batch is one WAL record: after a crash all of it is there or none of it.
+                _db!.Write(batch, _syncedWriteOptions);
+            }
+            catch (RocksDbException e)
+            {
+                throw WriteFailed("add usage", e);
             }
         }
     }
@@ -172,11 +229,11 @@ public sealed class RocksDbStateStore : IStateStore
         prefix.CopyTo(start, 0);
         BinaryPrimitives.WriteUInt64BigEndian(start.AsSpan(prefix.Length), (ulong)Math.Max(sinceBucket, 0));
 
-        ObjectDisposedException.ThrowIf(_disposed, this);
         var usage = new Dictionary<string, long>(StringComparer.Ordinal);
+        using var handle = Enter();
         try
         {
-            using var iterator = _db.NewIterator(_usage);
+            using var iterator = _db!.NewIterator(_usage);
             for (iterator.Seek(start); iterator.Valid(); iterator.Next())
             {
                 var key = iterator.GetKeySpan();
@@ -200,8 +257,8 @@ public sealed class RocksDbStateStore : IStateStore
 
     public int PruneUsage(long beforeBucket)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
         var pruned = 0;
+        using var handle = Enter();
         lock (_usageLock)
         {
             try
@@ -209,7 +266,7 @@ public sealed class RocksDbStateStore : IStateStore
                 var batch = new WriteBatch();
                 try
                 {
-                    using var iterator = _db.NewIterator(_usage);
+                    using var iterator = _db!.NewIterator(_usage);
                     for (iterator.SeekToFirst(); iterator.Valid(); iterator.Next())
                     {
                         var key = iterator.GetKeySpan();
@@ -238,7 +295,8 @@ public sealed class RocksDbStateStore : IStateStore
             }
             catch (RocksDbException e)
             {
-                throw Failed("prune usage", e);
+                // Deletes only: a prune cut short leaves old buckets for the next one, nothing else.
+                throw WriteFailed("prune usage", e);
             }
         }
 
@@ -247,14 +305,116 @@ public sealed class RocksDbStateStore : IStateStore
 
     public void Dispose()
     {
-        if (_disposed)
+        _handleLock.EnterWriteLock();
+        try
         {
-            return;
-        }
+            if (_disposed)
+            {
+                return;
+            }
 
-        // The WAL already holds every acknowledged write, so closing without flushing memtables loses nothing.
-        _disposed = true;
-        _db.Dispose();
+            // The WAL already holds every acknowledged write, so closing without flushing memtables loses nothing.
+            _disposed = true;
+            _recovery.Dispose();
+            _db?.Dispose();
+            _db = null;
+        }
+        finally
+        {
+            _handleLock.ExitWriteLock();
+        }
+    }
+
+    /// <summary>Holds the handle open for one operation; throws when there is none to use.</summary>
+    private HandleLease Enter()
+    {
+        _handleLock.EnterReadLock();
+        if (_disposed || _db is null)
+        {
+            var disposed = _disposed;
+            _handleLock.ExitReadLock();
+            ObjectDisposedException.ThrowIf(disposed, this);
+            throw new StorageException($"State store is closed until it can be reopened: {Problem}", unavailable: true);
+        }
+        return new HandleLease(_handleLock);
+    }
+
+    private readonly ref struct HandleLease(ReaderWriterLockSlim handleLock)
+    {
+        public void Dispose() => handleLock.ExitReadLock();
+    }
+
+    /// <param name="ReopenError">Why the last reopen failed, if one was tried.</param>
+    private void TryAttachReadOnly()
+    {
+        try
+        {
+            Attach(OpenDatabase(_path, _writeBufferBytes, readOnly: true));
+        }
+        catch (RocksDbException)
+        {
+            // Nothing to read from either: operations fail with the problem until a reopen succeeds.
+        }
+    }
+
+    private sealed record WriteFault(DateTime Since, string Error, string? ReopenError = null);
+
+    private StorageException WriteFailed(string operation, RocksDbException e)
+    {
+        // The first failure arms the recovery; later ones (the failed handle refuses every write) change nothing.
+        if (Interlocked.CompareExchange(ref _fault, new WriteFault(DateTime.UtcNow, e.Message), null) is null)
+        {
+            _recovery.Change(RecoveryInterval, Timeout.InfiniteTimeSpan);
+        }
+        return Failed(operation, e, unavailable: true);
+    }
+
+    /// <summary>
+    /// Closes the failed database and opens it again read-write; the open replays the WAL, so every write that
+    /// returned is there. If it cannot (the disk is still full or read-only), opens it read-only for reads and tries
+    /// again after <see cref="RecoveryInterval"/>.
+    /// </summary>
+    private void Recover()
+    {
+        _handleLock.EnterWriteLock();
+        try
+        {
+            if (_disposed || _fault is not { } fault)
+            {
+                return;
+            }
+
+            _db?.Dispose();
+            _db = null;
+            try
+            {
+                Attach(OpenDatabase(_path, _writeBufferBytes));
+            }
+            catch (RocksDbException e)
+            {
+                _fault = fault with { ReopenError = e.Message };
+                TryAttachReadOnly();
+                _recovery.Change(RecoveryInterval, Timeout.InfiniteTimeSpan);
+                return;
+            }
+
+            try
+            {
+                // An open can succeed on a disk that is still full: healthy only once a write has gone through.
+                _db!.Put(WriteProbeKey, BitConverter.GetBytes(DateTime.UtcNow.Ticks), writeOptions: _writeOptions);
+                _fault = null;
+            }
+            catch (RocksDbException e)
+            {
+                // Keep this handle: it still reads.
+                _fault = fault with { ReopenError = e.Message };
+                _recovery.Change(RecoveryInterval, Timeout.InfiniteTimeSpan);
+            }
+        }
+        finally
+        {
+            _handleLock.ExitWriteLock();
+        }
     }
 
     private static void CreateDirectory(string path)
@@ -290,6 +450,8 @@ public sealed class RocksDbStateStore : IStateStore
         {
             _ when reason.Contains("Read-only file system", StringComparison.Ordinal) || reason.Contains("Permission denied", StringComparison.Ordinal) =>
                 $"State directory {path} is not writable. {reason}",
+            _ when reason.Contains("No space left on device", StringComparison.Ordinal) =>
+                $"State directory {path} is on a full file system: free space there and start castd again. {reason}",
             // "While lock file" when another process holds it, "lock hold by current process" when this one does.
             _ when reason.Contains("While lock file", StringComparison.Ordinal) || reason.Contains("lock hold by", StringComparison.Ordinal) =>
                 $"State database in {path} is locked: another castd (or another process) has it open. {reason}",
@@ -301,8 +463,8 @@ public sealed class RocksDbStateStore : IStateStore
         return new StorageException(message, e);
     }
 
-    private static StorageException Failed(string operation, RocksDbException e) =>
-        new($"State store failed to {operation}: {e.Message}", e);
+    private static StorageException Failed(string operation, RocksDbException e, bool unavailable = false) =>
+        new($"State store failed to {operation}: {e.Message}", e, unavailable);
 
     private static void ValidateUserId(string userId)
     {

@@ -88,7 +88,7 @@ public sealed class UsageDurabilityTests
     }
 
     /// <summary>A live channel: one packet every 20 ms, like 1316-byte MPEG-TS payloads.</summary>
-    private static async Task FeedAsync(TestSource source, string channel, CancellationToken cancellationToken)
+    internal static async Task FeedAsync(TestSource source, string channel, CancellationToken cancellationToken)
     {
         ulong sequence = 0;
         try

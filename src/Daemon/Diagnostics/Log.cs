@@ -33,8 +33,14 @@ internal static partial class Log
     [LoggerMessage(300, LogLevel.Information, "State store open at {Directory}")]
     public static partial void StoreOpened(ILogger logger, string directory);
 
-    [LoggerMessage(301, LogLevel.Error, "Usage flush of {Records} records failed; keeping them for the next attempt")]
-    public static partial void UsageFlushFailed(ILogger logger, int records, Exception exception);
+    [LoggerMessage(301, LogLevel.Error, "Usage flush of {Records} records failed (attempt {Attempt}); keeping them for the next attempt")]
+    public static partial void UsageFlushFailed(ILogger logger, int records, int attempt, Exception exception);
+
+    [LoggerMessage(305, LogLevel.Warning, "Usage flush succeeded again after {Attempts} failed attempts: {Records} records written")]
+    public static partial void UsageFlushRecovered(ILogger logger, int attempts, int records);
+
+    [LoggerMessage(306, LogLevel.Error, "Pruning old usage buckets failed; the next prune retries")]
+    public static partial void UsagePruneFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(302, LogLevel.Information, "Final usage flush: {Records} records")]
     public static partial void UsageFinalFlush(ILogger logger, int records);

@@ -17,6 +17,8 @@ internal sealed class CastdOptions
     public required int SourcePort { get; init; }
     public required int BatchSize { get; init; }
     public required string DataDirectory { get; init; }
+
+    public required int StoreWriteBufferBytes { get; init; }
     /// <summary>Empty: the embedded store.</summary>
     public required string Redis { get; init; }
     public required int MaxPayloadBytes { get; init; }
@@ -98,6 +100,7 @@ internal sealed class CastdOptions
             SourcePort = Int(Settings.SourcePort, 1, 65535),
             BatchSize = Int(Settings.BatchSize, 1, 65536),
             DataDirectory = read("STATE_DIRECTORY") is { Length: > 0 } state ? state.Split(':')[0] : Text(Settings.DataDir),
+            StoreWriteBufferBytes = Int(Settings.StoreWriteBuffer, 64 << 10, 1 << 30),
             Redis = Text(Settings.Redis),
             MaxPayloadBytes = Int(Settings.MaxPayload, 1, 64 << 20),
             Reorder = new ReorderOptions(window, gap, hold),

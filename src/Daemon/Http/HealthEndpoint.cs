@@ -7,13 +7,15 @@ using Castd.Storage;
 
 namespace Castd.Daemon.Http;
 
-/// <summary><c>GET /healthz</c>: liveness with a short summary an operator can read with curl.</summary>
+/// <summary><c>GET /healthz</c>: liveness with a short summary an operator can read with curl; <c>status</c> is
+/// <c>degraded</c> while the state store has a problem.</summary>
 internal static class HealthEndpoint
 {
     public static IResult Handle(IngestCounters ingest, ChannelRegistry channels, ViewerDirectory viewers, ViewerCounters viewerCounters, RelayCounters relays, UsageLedger usage, IStateBackend backend) =>
         Results.Json(
             new HealthResponse(
-                "ok",
+                // Still alive (200, nothing to restart for) but not all well: writes are failing and being retried.
+                backend.Problem is null ? "ok" : "degraded",
                 ingest.Connected,
                 ingest.Reconnects,
                 ingest.ProtocolErrors,

@@ -19,6 +19,12 @@ internal sealed class UsageFlushService(
 {
     private static readonly TimeSpan PruneInterval = TimeSpan.FromMinutes(10);
 
+    // While the store is down every interval fails alike: log the first failure and then one in this many, so an
+    // outage of hours writes a few hundred journal lines, not one a second.
+    private const int FailuresPerLogLine = 60;
+
+    private int _failedAttempts;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.UsageFlushInterval, time);
@@ -70,13 +76,21 @@ internal sealed class UsageFlushService(
             store.AddUsage(batch, next.Id);
             metrics.RecordUsageFlush(time.GetElapsedTime(started), batch.Count);
             ledger.EndFlush(written: true);
+            if (_failedAttempts > 0)
+            {
+                Log.UsageFlushRecovered(logger, _failedAttempts, batch.Count);
+                _failedAttempts = 0;
+            }
             return batch.Count;
         }
         catch (StorageException ex)
         {
             ledger.EndFlush(written: false);
             metrics.CountUsageFlushFailure();
-            Log.UsageFlushFailed(logger, batch.Count, ex);
+            if (_failedAttempts++ % FailuresPerLogLine == 0)
+            {
+                Log.UsageFlushFailed(logger, batch.Count, _failedAttempts, ex);
+            }
             return 0;
         }
     }
@@ -93,7 +107,7 @@ internal sealed class UsageFlushService(
         }
         catch (StorageException ex)
         {
-            Log.UsageFlushFailed(logger, 0, ex);
+            Log.UsagePruneFailed(logger, ex);
         }
     }
 }
