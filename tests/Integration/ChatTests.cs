@@ -135,6 +135,52 @@ public sealed class ChatTests
     }
 
     [Fact]
+    public async Task FragmentedMessages_AreAssembled_OversizeOnesAnswered_BrokenFramesClosed()
+    {
+        await using var rig = await CastdRig.StartAsync(["coop", "gordon"]);
+        var port = rig.Castd.HttpPort;
+        await using var coop = await ChatClient.ConnectAsync(port, "coop");
+
+        // Sent to itself: the message comes back, then the acknowledgement. Three frames, the last cut inside the two bytes of "é".
+        var whole = System.Text.Encoding.UTF8.GetBytes("""{"recipient":"coop","message":"in three parts: é"}""");
+        await coop.SendFragmentsAsync([whole[..10], whole[10..^3], whole[^3..]]);
+        Assert.Equal("in three parts: é", Field(await coop.ReceiveAsync(), "message"));
+        Assert.Equal("message sent with success", Field(await coop.ReceiveAsync(), "ok"));
+
+        // 20 frames of 500 bytes: over the 4096-byte limit only in sum.
+        var big = System.Text.Encoding.UTF8.GetBytes($$"""{"recipient":"coop","message":"{{new string('x', 9950)}}"}""");
+        await coop.SendFragmentsAsync(big.Chunk(500).ToArray());
+        Assert.Contains("at most 4096 bytes", Field(await coop.ReceiveAsync(), "error"), StringComparison.Ordinal);
+        await coop.SendAsync("""{"recipient":"coop","message":"ok now"}""");
+        Assert.Equal("ok now", Field(await coop.ReceiveAsync(), "message"));
+        Assert.Equal("message sent with success", Field(await coop.ReceiveAsync(), "ok"));
+
+        // Invalid UTF-8 across two text frames: 1007, as RFC 6455 §8.1 requires.
+        await using (var broken = await ChatClient.ConnectAsync(port, "gordon"))
+        {
+            await broken.SendFragmentsAsync([[.. "{\"message\":\""u8, 0xC3], [0x28, .. "\"}"u8]]);
+            Assert.Null(await broken.ReceiveAsync());
+            Assert.Equal(System.Net.WebSockets.WebSocketCloseStatus.InvalidPayloadData, broken.CloseStatus);
+        }
+
+        // Frames no client library sends: a continuation with nothing to continue and a fragmented ping are protocol
+        // errors (1002); a frame declaring 2^62 bytes will never end, so after 1 MiB past the limit it is closed (1009).
+        foreach (var (opcode, fin, declared, payload, status) in new (int, bool, ulong?, int, int)[]
+        {
+            (0x0, true, null, 2, 1002), (0x9, false, null, 2, 1002), (0x1, true, 1UL << 62, (1 << 20) + 8192, 1009),
+        })
+        {
+            await using var raw = await RawWebSocket.ConnectAsync(port, "/chat?user=gordon");
+            await raw.SendFrameAsync(opcode, fin, new byte[payload], declared);
+            Assert.Equal(status, await raw.ReceiveCloseStatusAsync(TimeSpan.FromSeconds(10)));
+        }
+
+        await coop.SendAsync("""{"recipient":"coop","message":"still fine"}""");
+        Assert.Equal("still fine", Field(await coop.ReceiveAsync(), "message"));
+        Assert.Equal("message sent with success", Field(await coop.ReceiveAsync(), "ok"));
+    }
+
+    [Fact]
     public async Task ClientThatNeverReads_IsCut_WhileTheRoomKeepsFlowing()
     {
         await using var rig = await CastdRig.StartAsync(["coop", "gordon", "sloth"]);

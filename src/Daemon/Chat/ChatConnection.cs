@@ -27,6 +27,15 @@ internal sealed class ChatConnection(WebSocket socket, BatchingUpgradeStream? tr
     /// </summary>
     private const int ThrottleAt = QueueCapacity / 2;
 
+    /// <summary>
+    /// A message over the limit is read to its end and answered with an error, the connection kept; one still going
+    /// this far past the limit will not end (a frame can declare 2^63 bytes) and is closed with 1009 instead.
+    /// </summary>
+    private const long EndlessMessageBytes = 1 << 20;
+
+    /// <summary>How long a closing connection may take to send what it still has queued.</summary>
+    private static readonly TimeSpan LingerOnClose = TimeSpan.FromSeconds(1);
+
     /// <summary>A batch stops growing here, so one busy connection cannot hold a large buffer.</summary>
     private const int MaxBatchBytes = 32 * 1024;
 
@@ -110,8 +119,19 @@ internal sealed class ChatConnection(WebSocket socket, BatchingUpgradeStream? tr
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            Abort();
-            await sending;
+            // What is queued goes out and the connection ends with a FIN, so a close frame already sent (a protocol
+            // error's 1002, say) reaches the client instead of being overtaken by a reset; a client that does not
+            // take it within the linger is cut.
+            _outbox.Writer.TryComplete();
+            try
+            {
+                await sending.WaitAsync(LingerOnClose, CancellationToken.None);
+            }
+            catch (TimeoutException)
+            {
+                Abort();
+                await sending;
+            }
             while (_outbox.Reader.TryRead(out var left))
             {
                 left.Release();
@@ -133,23 +153,27 @@ internal sealed class ChatConnection(WebSocket socket, BatchingUpgradeStream? tr
         while (true)
         {
             await WhileQueueIsLongAsync();
-            var length = 0;
+            long length = 0;
             var tooLarge = false;
             ValueWebSocketReceiveResult result;
             do
             {
-                // Past the limit the rest of the message is read into the same spare byte and dropped.
-                var room = tooLarge ? buffer.AsMemory(maxMessageBytes, 1) : buffer.AsMemory(length);
+                // Past the limit the rest of the message is read over the whole buffer and dropped: a client that sends
+                // one endless message costs a copy per buffer, not a call per byte.
+                var room = tooLarge ? buffer.AsMemory() : buffer.AsMemory((int)length);
                 result = await socket.ReceiveAsync(room, CancellationToken.None);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
                     await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
                     return;
                 }
-                if (!tooLarge)
+                length += result.Count;
+                tooLarge = length > maxMessageBytes;
+                if (length > maxMessageBytes + EndlessMessageBytes)
                 {
-                    length += result.Count;
-                    tooLarge = length > maxMessageBytes;
+                    await socket.CloseOutputAsync(WebSocketCloseStatus.MessageTooBig, $"message too large: at most {maxMessageBytes} bytes", CancellationToken.None);
+                    await DrainBrieflyAsync(buffer);
+                    return;
                 }
             }
             while (!result.EndOfMessage);
@@ -162,8 +186,26 @@ internal sealed class ChatConnection(WebSocket socket, BatchingUpgradeStream? tr
             {
                 // Binary messages are read as UTF-8 JSON too; text ones arrive here already UTF-8-checked by the
                 // WebSocket layer, which closes with 1007 on invalid text as RFC 6455 requires.
-                onMessage(this, buffer.AsMemory(0, length));
+                onMessage(this, buffer.AsMemory(0, (int)length));
             }
+        }
+    }
+
+    /// <summary>
+    /// Reads and drops what the client still sends, for a moment, after castd closed: closing a socket with unread
+    /// bytes sends a reset, which can overtake the close frame and leave the client without the reason.
+    /// </summary>
+    private async Task DrainBrieflyAsync(byte[] buffer)
+    {
+        using var linger = new CancellationTokenSource(LingerOnClose);
+        try
+        {
+            while ((await socket.ReceiveAsync(buffer.AsMemory(), linger.Token)).MessageType != WebSocketMessageType.Close)
+            {
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException)
+        {
         }
     }
 

@@ -36,6 +36,15 @@ internal sealed class ChatClient : IAsyncDisposable
     public async Task SendAsync(byte[] bytes, WebSocketMessageType type = WebSocketMessageType.Text) =>
         await _socket.SendAsync(bytes, type, endOfMessage: true, CancellationToken.None);
 
+    /// <summary>One message as consecutive frames: the first of <paramref name="type"/>, the rest continuations.</summary>
+    public async Task SendFragmentsAsync(IReadOnlyList<byte[]> fragments, WebSocketMessageType type = WebSocketMessageType.Text)
+    {
+        for (var i = 0; i < fragments.Count; i++)
+        {
+            await _socket.SendAsync(fragments[i], type, endOfMessage: i == fragments.Count - 1, CancellationToken.None);
+        }
+    }
+
     /// <summary>The next message as JSON, or null when the server closed the connection.</summary>
     public async Task<JsonElement?> ReceiveAsync(TimeSpan? timeout = null)
     {
