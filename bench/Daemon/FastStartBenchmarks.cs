@@ -35,8 +35,8 @@ public class FastStartBenchmarks
     {
         _media = File.ReadAllBytes(Path.Combine(BenchMedia.Folder(), "h264-aac.ts"))[..(Payloads * PayloadSize)];
         var reorder = ReorderOptions.Default;
-        _cached = new Channel(ChannelId.Parse("zato01"), reorder, 1, gopCacheBytes: 8 << 20);
-        _uncached = new Channel(ChannelId.Parse("zato02"), reorder, 1, gopCacheBytes: 0);
+        _cached = new Channel(ChannelId.Parse("zato01"), reorder, 1, gopCacheBytes: 8 << 20, liveTimeout: long.MaxValue / 4);
+        _uncached = new Channel(ChannelId.Parse("zato02"), reorder, 1, gopCacheBytes: 0, liveTimeout: long.MaxValue / 4);
         _cached.Subscribe(_viewer);
         _uncached.Subscribe(_viewer);
         // Warm up: lists grown to a GOP, the pool holding enough buffers.

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Net.Http.Json;
 using Castd.Tests.Integration.Infrastructure;
 
 namespace Castd.Tests.Integration;
@@ -13,6 +14,7 @@ public sealed class SourceFaultTests
     {
         ["CASTD_SOURCE_STALL_TIMEOUT_MS"] = "500",
         ["CASTD_GAP_TIMEOUT_MS"] = "100",
+        ["CASTD_LIVE_TIMEOUT_MS"] = "500",
     };
 
     public static TheoryData<string, byte[]> BrokenStreams => new()
@@ -142,6 +144,58 @@ public sealed class SourceFaultTests
 
         await AssertBothChannelsGotAsync(one, two, Connections * PerConnection, perConnection: PerConnection);
         Assert.True((await rig.Castd.HealthAsync()).GetProperty("sourceReconnects").GetInt64() >= Connections - 1);
+    }
+
+    [Fact]
+    public async Task ChannelGoesSilent_ItsViewerStaysAndResumes_WatchTimeStopsMeanwhile_TheOtherChannelStreams()
+    {
+        await using var setup = await TwoViewers.StartAsync();
+        var (rig, one, two) = (setup.Rig, setup.One, setup.Two);
+        await PaceAsync(rig.Source, 0, 50, ["chan01", "chan02"]);
+
+        // chan01 says nothing for 3 s (6 live timeouts) while chan02 goes on.
+        var silence = PaceAsync(rig.Source, 50, 200, ["chan02"]);
+        await Eventually.TrueAsync(async () => !await LiveAsync(rig.Castd, "chan01"));
+        Assert.True(await LiveAsync(rig.Castd, "chan02"));
+        await silence;
+        Assert.False(one.Closed);
+        await PaceAsync(rig.Source, 50, 100, ["chan01"]);
+
+        foreach (var (viewer, channel, count) in new[] { (one, 0, 100), (two, 1, 200) })
+        {
+            await viewer.WaitForAsync(b => TestViewer.ParseFramed(b).Count >= count, TimeSpan.FromSeconds(10));
+            var frames = TestViewer.ParseFramed(viewer.Received);
+            Assert.Equal(Enumerable.Range(0, count).Select(i => (ulong)i), frames.Select(f => f.Sequence));
+            Assert.All(frames, f => Assert.Equal(TestPayloads.For(channel, f.Sequence), f.Payload));
+        }
+        Assert.True(await LiveAsync(rig.Castd, "chan01"));
+        // Nothing lost or counted as lost: silence is not a gap.
+        Assert.Equal(0, Channel(await rig.Castd.HealthAsync(), "chan01").GetProperty("lost").GetInt64());
+
+        // Watch time: ~2 s live + 0.5 s of live timeout for erin, ~5 s for frank (whole seconds, flushed every second).
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        var erin = (await rig.Castd.UsageAsync("erin"))["chan01"];
+        var frank = (await rig.Castd.UsageAsync("frank"))["chan02"];
+        Assert.True(frank - erin >= 2, $"erin {erin} s on the silent channel, frank {frank} s");
+    }
+
+    /// <summary>Sends <paramref name="from"/> up to <paramref name="to"/> on each channel, one every 20 ms, as media would.</summary>
+    private static async Task PaceAsync(TestSource source, int from, int to, string[] channels)
+    {
+        for (var sequence = (ulong)from; sequence < (ulong)to; sequence++)
+        {
+            foreach (var channel in channels)
+            {
+                await source.SendAsync(channel, sequence, TestPayloads.For(channel == "chan01" ? 0 : 1, sequence));
+            }
+            await Task.Delay(20);
+        }
+    }
+
+    private static async Task<bool> LiveAsync(CastdProcess castd, string channel)
+    {
+        var list = await castd.Http.GetFromJsonAsync<JsonElement>("/channels");
+        return list.GetProperty("channels").EnumerateArray().Single(c => c.GetProperty("id").GetString() == channel).GetProperty("live").GetBoolean();
     }
 
     /// <summary>castd with fast fault timeouts, a viewer on chan01 and one on chan02.</summary>

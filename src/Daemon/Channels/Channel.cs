@@ -14,7 +14,8 @@ namespace Castd.Daemon.Channels;
 /// thread applies before its next packet, handing it the cached group and subscribing it in one step, so it gets every
 /// packet exactly once whatever the timing.</para>
 /// </remarks>
-internal sealed class Channel(ChannelId id, ReorderOptions reorder, long timestampFrequency, long gopCacheBytes)
+/// <param name="liveTimeout">How long after a packet the channel still counts as live (watch time), in timestamp units.</param>
+internal sealed class Channel(ChannelId id, ReorderOptions reorder, long timestampFrequency, long gopCacheBytes, long liveTimeout)
 {
     private readonly Lock _subscribersLock = new();
     private ISubscriber[] _subscribers = [];
@@ -25,6 +26,7 @@ internal sealed class Channel(ChannelId id, ReorderOptions reorder, long timesta
     private ulong _lastSequence;
     // Half of MinValue so that adding a timeout cannot overflow.
     private long _lastPacketTimestamp = long.MinValue / 2;
+    private long _liveSinceTimestamp = long.MinValue / 2;
 
     public ChannelId Id { get; } = id;
 
@@ -51,8 +53,12 @@ internal sealed class Channel(ChannelId id, ReorderOptions reorder, long timesta
     /// <summary>Set by the ingest loop while the channel waits in its list of channels to flush.</summary>
     internal bool PendingFlush { get; set; }
 
-    /// <summary>When the last in-order packet went out (a timestamp); long.MinValue / 2 before the first.</summary>
-    public long LastPacketTimestamp => Volatile.Read(ref _lastPacketTimestamp);
+    /// <summary>Until when the channel counts as live: its last in-order packet plus the live timeout (a timestamp).</summary>
+    public long LiveUntilTimestamp => Volatile.Read(ref _lastPacketTimestamp) + liveTimeout;
+
+    /// <summary>When the channel last became live: its first packet, or the first after a silence longer than the live
+    /// timeout. Watch time counts from here, not from when the viewer was last accounted during the silence.</summary>
+    public long LiveSinceTimestamp => Volatile.Read(ref _liveSinceTimestamp);
 
     public void CountIn(int payloadBytes)
     {
@@ -111,6 +117,10 @@ internal sealed class Channel(ChannelId id, ReorderOptions reorder, long timesta
     /// <summary>Hands an in-order packet to every subscriber and drops the ingest loop's own reference.</summary>
     public void Publish(PacketBuffer packet)
     {
+        if (packet.ReceivedTimestamp - _lastPacketTimestamp > liveTimeout)
+        {
+            Volatile.Write(ref _liveSinceTimestamp, packet.ReceivedTimestamp);
+        }
         Volatile.Write(ref _lastPacketTimestamp, packet.ReceivedTimestamp);
         // The ring releases in order; any other step is a skipped loss or a restarted source. Checked before a joiner
         // is handed the cache, which must not give it a group from before a restart and then the new source's older

@@ -18,6 +18,7 @@ internal sealed class ChannelRegistry(CastdOptions options, TimeProvider time)
     private readonly ConcurrentDictionary<ChannelId, Channel> _channels = new();
     private readonly ReorderOptions _reorder = options.Reorder;
     private readonly long _frequency = time.TimestampFrequency;
+    private readonly long _liveTimeout = (long)(options.LiveTimeout.TotalSeconds * time.TimestampFrequency);
     private readonly Lock _lock = new();
     private ISubscriber[] _relays = [];
 
@@ -60,7 +61,7 @@ internal sealed class ChannelRegistry(CastdOptions options, TimeProvider time)
             {
                 return existing;
             }
-            var channel = new Channel(id, _reorder, _frequency, options.GopCacheBytes);
+            var channel = new Channel(id, _reorder, _frequency, options.GopCacheBytes, _liveTimeout);
             foreach (var relay in _relays)
             {
                 channel.SubscribeRelay(relay);

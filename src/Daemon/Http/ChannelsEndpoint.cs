@@ -8,14 +8,13 @@ namespace Castd.Daemon.Http;
 /// </summary>
 internal static class ChannelsEndpoint
 {
-    /// <summary>A source sends a packet every ~20 ms of media (SPEC §1); a second without one is an outage, not jitter.</summary>
-    private static readonly TimeSpan LiveWithin = TimeSpan.FromSeconds(1);
-
+    /// <summary>Live as watch time counts it: a packet within the live timeout (1 s by default; a source sends one every
+    /// ~20 ms of media, SPEC §1, so a second without one is an outage, not jitter).</summary>
     public static IResult Handle(ChannelRegistry channels, TimeProvider time) =>
         Results.Json(
             new ChannelListResponse(channels.All
                 .OrderBy(c => c.Name, StringComparer.Ordinal)
-                .Select(c => new ChannelListItem(c.Name, time.GetElapsedTime(c.LastPacketTimestamp) < LiveWithin, c.ViewerCount))
+                .Select(c => new ChannelListItem(c.Name, time.GetTimestamp() < c.LiveUntilTimestamp, c.ViewerCount))
                 .ToList()),
             CastdJsonContext.Default.ChannelListResponse);
 }

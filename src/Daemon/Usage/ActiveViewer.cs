@@ -13,10 +13,11 @@ internal sealed class ActiveViewer(string userId, Channel channel, long joinedTi
     public Channel Channel { get; } = channel;
 
     /// <summary>
-    /// Watch time since the last call, in timestamp units: only the part while the channel was live, i.e. up to
-    /// its last packet plus <paramref name="liveTimeout"/> (SPEC §4: seconds connected to a live channel).
+    /// Watch time since the last call, in timestamp units: only the part while the channel was live, i.e. from when it
+    /// last became live up to its last packet plus the live timeout (SPEC §4: seconds connected to a
+    /// live channel).
     /// </summary>
-    public long TakeWatched(long now, long liveTimeout)
+    public long TakeWatched(long now)
     {
         lock (_lock)
         {
@@ -26,8 +27,7 @@ internal sealed class ActiveViewer(string userId, Channel channel, long joinedTi
                 return 0;
             }
             _countedUntil = now;
-            var liveUntil = Channel.LastPacketTimestamp + liveTimeout;
-            return long.Max(0, long.Min(now, liveUntil) - from);
+            return long.Max(0, long.Min(now, Channel.LiveUntilTimestamp) - long.Max(from, Channel.LiveSinceTimestamp));
         }
     }
 }

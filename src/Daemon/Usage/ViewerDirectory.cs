@@ -1,14 +1,12 @@
 using System.Collections.Concurrent;
 using Castd.Daemon.Channels;
-using Castd.Daemon.Hosting;
 
 namespace Castd.Daemon.Usage;
 
 /// <summary>The viewers connected right now, and the one place their watch time is moved into the ledger.</summary>
-internal sealed class ViewerDirectory(CastdOptions options, UsageLedger ledger, TimeProvider time)
+internal sealed class ViewerDirectory(UsageLedger ledger, TimeProvider time)
 {
     private readonly ConcurrentDictionary<ActiveViewer, byte> _viewers = new(ReferenceEqualityComparer.Instance);
-    private readonly long _liveTimeout = (long)(options.LiveTimeout.TotalSeconds * time.TimestampFrequency);
 
     public int Count => _viewers.Count;
 
@@ -37,7 +35,7 @@ internal sealed class ViewerDirectory(CastdOptions options, UsageLedger ledger, 
 
     private void Accrue(ActiveViewer viewer, long now)
     {
-        var watched = viewer.TakeWatched(now, _liveTimeout);
+        var watched = viewer.TakeWatched(now);
         if (watched > 0)
         {
             ledger.Add(viewer.UserId, viewer.Channel.Name, watched * 1000 / time.TimestampFrequency);
