@@ -1,5 +1,5 @@
-using System.Text.Json;
 using System.Net.Http.Json;
+using System.Text.Json;
 using Castd.Tests.Integration.Infrastructure;
 
 namespace Castd.Tests.Integration;
