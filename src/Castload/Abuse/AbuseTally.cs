@@ -22,8 +22,6 @@ internal sealed class AbuseTally
         Interlocked.CompareExchange(ref _firstFailure, $"{kind}: {ex.Message}", null);
     }
 
-    public long this[string kind] => _counts.GetValueOrDefault(kind);
-
     public void WriteTo(Utf8JsonWriter json)
     {
         json.WriteStartObject("counts");
