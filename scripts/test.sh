@@ -21,6 +21,8 @@ command -v npm >/dev/null || packages+=(nodejs npm)
 command -v ffmpeg >/dev/null || packages+=(ffmpeg)
 # The fleet suite (tests/Integration/FleetTests.cs) starts its own redis-server processes, cluster and standalone.
 command -v redis-server >/dev/null || packages+=(redis-server)
+# The half-open viewer tests (tests/Integration/DeadPeerTests.cs) drop a loopback address's packets with iptables.
+command -v iptables >/dev/null || packages+=(iptables)
 if ((${#packages[@]})); then
   [[ -n "$(ls /var/lib/apt/lists 2>/dev/null | grep -v -e lock -e partial -e auxfiles)" ]] || apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Castd.Castload.Abuse;
 using Castd.Castload.Bench;
 using Castd.Castload.Chat;
 using Castd.Castload.Fans;
@@ -9,7 +10,7 @@ using Castd.Castload.Sessions;
 using Castd.Castload.Source;
 using Castd.Castload.View;
 
-var root = new RootCommand("castload — castd's companion: channel-source simulator, viewer load tester and session simulator, chat load test, live-event rehearsal (fans) and its report, synthetic monitor, fan-out benchmark.")
+var root = new RootCommand("castload — castd's companion: channel-source simulator, viewer load tester and session simulator, chat load test, live-event rehearsal (fans) and its report, synthetic monitor, fan-out benchmark, viewer abuse.")
 {
     SourceCommand.Create(),
     ViewCommand.Create(),
@@ -20,5 +21,6 @@ var root = new RootCommand("castload — castd's companion: channel-source simul
     ReportCommand.Create(),
     MonitorCommand.Create(),
     FirstFrameCommand.Create(),
+    AbuseCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

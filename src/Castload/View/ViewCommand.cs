@@ -13,7 +13,7 @@ internal static class ViewCommand
     {
         var stream = new Option<(string Host, int Port)>("--stream") { Description = "castd stream endpoint host:port [default: 127.0.0.1:9111]", CustomParser = Endpoints.Parse, DefaultValueFactory = _ => ("127.0.0.1", 9111) };
         var user = new Option<string>("--user") { Description = "registered user id; {i} is replaced by the viewer's number (0..count-1)", Required = true };
-        var channel = new Option<string>("--channel") { Description = "channel id (6 characters)", Required = true };
+        var channel = new Option<string>("--channel") { Description = "channel id (6 characters); a comma-separated list spreads the viewers over them round-robin", Required = true };
         var framed = new Option<bool>("--framed") { Description = "ask for framed mode: checks order, gaps, content and latency" };
         var fastStart = new Option<bool>("--faststart") { Description = "ask for fast start: the channel's latest group of pictures first, so a player shows a frame at once" };
         var count = new Option<int>("--count") { Description = "parallel viewers (load test)", DefaultValueFactory = _ => 1 };
@@ -21,17 +21,18 @@ internal static class ViewCommand
         var duration = new Option<TimeSpan>("--duration") { Description = "how long to watch (e.g. 10s); 0 = until the stream ends", CustomParser = Durations.Parse, DefaultValueFactory = _ => TimeSpan.Zero };
 
         var ramp = new Option<TimeSpan>("--ramp") { Description = "time between viewers joining (e.g. 10ms); 0 = all at once", CustomParser = Durations.Parse, DefaultValueFactory = _ => TimeSpan.Zero };
+        var marks = new Option<bool>("--marks") { Description = "measure in intervals driven by stdin: each line ends the current interval (printing it as one JSON line) and starts one named by the line; latency is recorded only from the first line on, the end of stdin stops the run" };
 
         var command = new Command("view", "Watch a channel like a viewer (SPEC §3), alone or as a crowd, and report throughput.")
         {
-            stream, user, channel, framed, fastStart, count, output, duration, ramp,
+            stream, user, channel, framed, fastStart, count, output, duration, ramp, marks,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
             var (host, port) = result.GetValue(stream);
             var options = new ViewOptions(host, port,
                 result.GetValue(user)!, result.GetValue(channel)!, result.GetValue(framed),
-                int.Max(1, result.GetValue(count)), result.GetValue(output), result.GetValue(duration), result.GetValue(ramp), result.GetValue(fastStart));
+                int.Max(1, result.GetValue(count)), result.GetValue(output), result.GetValue(duration), result.GetValue(ramp), result.GetValue(fastStart), result.GetValue(marks));
             return await RunAsync(options, cancellationToken);
         });
         return command;
@@ -46,12 +47,18 @@ internal static class ViewCommand
         }
         await using var file = options.Output is null ? null : File.Create(options.Output);
         var latencies = new LatencyRecorder();
+        var channels = options.Channel.Split(',');
         var viewers = Enumerable.Range(0, options.Count)
             .Select(i => new StreamViewer(new ViewerRequest(options.Host, options.Port,
-                options.User.Replace("{i}", i.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal), options.Channel, options.Framed, FastStart: options.FastStart),
+                options.User.Replace("{i}", i.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal), channels[i % channels.Length], options.Framed, FastStart: options.FastStart),
                 file, latencies))
             .ToList();
-        latencies.Start();
+        // Console.In reads block their thread: the marks get a thread-pool thread of their own.
+        var intervals = options.Marks ? Task.Run(() => ViewIntervals.RunAsync(Console.In, Console.Out, viewers, latencies, stop), CancellationToken.None) : null;
+        if (intervals is null)
+        {
+            latencies.Start();
+        }
         var clock = Stopwatch.StartNew();
         var running = new List<Task>(viewers.Count);
         foreach (var viewer in viewers)
@@ -65,6 +72,7 @@ internal static class ViewCommand
         await Task.WhenAll(running);
         latencies.Stop();
         var seconds = clock.Elapsed.TotalSeconds;
-        return ViewReport.Print(Console.Out, options, viewers.Select(v => v.Result).ToList(), latencies.Summarize(), seconds);
+        var latency = intervals is null ? latencies.Summarize() : LatencySummary.Of(await intervals);
+        return ViewReport.Print(Console.Out, options, viewers.Select(v => v.Result).ToList(), latency, seconds);
     }
 }

@@ -1,9 +1,11 @@
 namespace Castd.Castload.View;
 
-/// <param name="Count">Parallel connections of the same user and channel (a load test); 1 for a plain viewer.</param>
+/// <param name="Channel">The channel, or a comma-separated list the viewers are spread over round-robin.</param>
+/// <param name="Count">Parallel connections of the same user (a load test); 1 for a plain viewer.</param>
 /// <param name="Output">File for the received stream (raw bytes, or payloads only in framed mode); one viewer only.</param>
 /// <param name="Duration">How long to watch; zero means until the stream ends or Ctrl-C.</param>
 /// <param name="Ramp">Time between one viewer's start and the next's; zero starts them all at once.</param>
+/// <param name="Marks">Report in intervals marked by lines on stdin (<see cref="ViewIntervals"/>).</param>
 internal sealed record ViewOptions(
     string Host,
     int Port,
@@ -14,4 +16,5 @@ internal sealed record ViewOptions(
     string? Output,
     TimeSpan Duration,
     TimeSpan Ramp,
-    bool FastStart);
+    bool FastStart,
+    bool Marks);

@@ -28,6 +28,8 @@ internal sealed class CastdOptions
     public required int ViewerBufferBytes { get; init; }
     public required int GopCacheBytes { get; init; }
     public required TimeSpan HandshakeTimeout { get; init; }
+    /// <summary>Zero: the kernel's defaults.</summary>
+    public required TimeSpan ViewerDeadPeerTimeout { get; init; }
     public required TimeSpan LiveTimeout { get; init; }
     public required TimeSpan UsageFlushInterval { get; init; }
     public required int UsageBufferRecords { get; init; }
@@ -109,6 +111,7 @@ internal sealed class CastdOptions
             ViewerBufferBytes = Int(Settings.ViewerBuffer, 4096, 1 << 30),
             GopCacheBytes = Int(Settings.GopCacheBytes, 0, 1 << 30),
             HandshakeTimeout = Millis(Settings.HandshakeTimeout, 10, 600_000),
+            ViewerDeadPeerTimeout = Millis(Settings.ViewerDeadPeer, 0, 3_600_000),
             LiveTimeout = Millis(Settings.LiveTimeout, 10, 600_000),
             UsageFlushInterval = Millis(Settings.UsageFlush, 10, 600_000),
             UsageBufferRecords = Int(Settings.UsageBuffer, 1, 100_000_000),

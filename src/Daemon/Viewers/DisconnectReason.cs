@@ -8,7 +8,7 @@ internal enum DisconnectReason
     Closed,
     /// <summary>It fell further behind than its outbound budget allows (SPEC §3).</summary>
     Slow,
-    /// <summary>A send failed for another reason.</summary>
+    /// <summary>A send failed for another reason, or the connection broke (e.g. a half-open peer: CASTD_VIEWER_DEAD_PEER_MS).</summary>
     Error,
     /// <summary>castd is stopping.</summary>
     Shutdown,

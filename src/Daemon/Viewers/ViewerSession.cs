@@ -40,6 +40,9 @@ internal sealed class ViewerSession(
             await RefuseAsync(refusal, reason);
             return;
         }
+        // Only admitted viewers: a connection still in its handshake has the handshake timeout, and a storm of
+        // connects costs no extra system calls.
+        DeadPeerDetection.Enable(socket, _options.ViewerDeadPeerTimeout);
         var format = request.Framed ? WireFormat.Framed : WireFormat.Raw;
         await ViewerWatch.RunAsync(services, session, request, format, new SocketViewerTransport(transport, socket), remote, stopping);
     }

@@ -1,0 +1,364 @@
+#!/usr/bin/env python3
+"""Viewer abuse at scale (issue 9): healthy viewers' latency and castd's memory, clean against abused, in one run.
+
+One castd, one crowd of healthy framed viewers (castload view --marks) spread over a few live channels, and phases
+that alternate: clean (the crowd alone) and abused (castload abuse at the same time: a 10,000/s connect storm,
+slowloris, overlong and binary request lines, viewers that never read, half-open sockets). The half-open connections
+come from their own loopback address (127.0.0.66 + round); once they stand, iptables drops every packet to and from
+it on lo, so castd's peer vanishes without FIN or RST. The rules carry a comment and are removed at exit, on failure
+too (and any left by an earlier killed run are removed at start).
+
+Sampled: castd's RSS, threads and open fds (/proc), its CPU, its /healthz counters, and its own delivery latency
+(castd_delivery_latency_seconds from /metrics: receipt -> send done), which tells castd's delay from the clients'. Pass: median abused p99 <= 2x
+median clean p99; no healthy viewer cut; RSS bounded (see BOUND_*); every abusive connection castd accepted is in its
+refusal or disconnect counters. Prints a markdown summary, writes bench/reliability/viewer_abuse.json and
+bench/viewer-abuse.png; exits 1 when a rule fails.
+   bench/reliability/viewer_abuse.py [--smoke] [--rounds N] [--phase SECONDS] [--viewers N] [--rate PACKETS_PER_S]
+"""
+import argparse
+import json
+import os
+import resource
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from castd_run import CASTLOAD, ROOT, Castd, log  # noqa: E402
+
+HTTP, STREAM, SOURCE = 18480, 19411, 19410
+CHANNELS = ["vab001", "vab002", "vab003"]
+RULE_COMMENT = "castd-viewer-abuse"
+HANDSHAKE_TIMEOUT_S = 5  # castd's default, left as it is
+VIEWER_BUFFER = 1 << 20  # castd's default outbound budget per viewer, left as it is
+# RSS bound for an abused phase over the clean phase before it: each abusive connection castd holds at once may cost
+# its socket, Kestrel's pipes and a session (7 KiB measured for an idle viewer, bench/RESULTS.md; 64 KiB allowed),
+# and the packets the lagging viewers keep alive are at most one budget per channel (they share the same buffers).
+BOUND_PER_CONNECTION_KIB = 64
+BOUND_PACKETS_KIB = len(CHANNELS) * VIEWER_BUFFER // 1024
+# No leak: an abused phase's peak stays within this of the first abused phase's peak.
+BOUND_GROWTH = 1.10
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--smoke", action="store_true", help="a few seconds at a tenth of the load; checks accounting and cuts, not the ratio")
+    parser.add_argument("--rounds", type=int, help="clean/abused pairs (default 3; smoke 1)")
+    parser.add_argument("--phase", type=float, help="seconds per phase (default 20; smoke 6)")
+    parser.add_argument("--viewers", type=int, help="healthy viewers (default 9900; smoke 990)")
+    # 10/s, not the 50/s of SPEC §1: on these 2 shared cores 9,900 viewers at 50/s saturate the clean run by themselves
+    # (p50 139 ms, p99 306 ms measured), and a ratio against a saturated baseline says nothing about isolation.
+    parser.add_argument("--rate", type=float, default=10, help="packets per second per channel (1316-byte payloads)")
+    args = parser.parse_args()
+    smoke = args.smoke
+    args.rounds = args.rounds or (1 if smoke else 3)
+    args.phase = args.phase or (6 if smoke else 20)
+    args.viewers = args.viewers or (990 if smoke else 9900)
+    # The abuse: 1 % of (healthy + non-readers) never read; the storm at 10,000/s for 5 s; the rest as the brief asks.
+    args.abuse = dict(non_readers=args.viewers // 99, storm_rate=2000 if smoke else 10_000, storm_s=2 if smoke else 5,
+                      slowloris=100 if smoke else 1000, bad_lines_rate=50 if smoke else 200, half_open=20 if smoke else 200)
+    return args
+
+
+class Firewall:
+    """DROP rules on lo for the half-open source addresses; every rule is removed at exit."""
+
+    def __init__(self):
+        self.rules = []
+        if subprocess.run(["which", "iptables"], capture_output=True).returncode != 0:
+            log("installing iptables (Debian) for the half-open sockets")
+            subprocess.run(["apt-get", "install", "-y", "-qq", "iptables"], check=True, stdout=subprocess.DEVNULL,
+                           env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+        # A run killed with SIGKILL cannot clean up: its rules are recognised by their comment and removed now.
+        for line in subprocess.run(["iptables", "-w", "-S", "INPUT"], capture_output=True, text=True, check=True).stdout.splitlines():
+            if RULE_COMMENT in line:
+                subprocess.run(["iptables", "-w", "-D"] + line.split()[1:], check=True)
+
+    def silence(self, address):
+        for direction in ("-s", "-d"):
+            rule = ["INPUT", "-i", "lo", direction, address, "-m", "comment", "--comment", RULE_COMMENT, "-j", "DROP"]
+            subprocess.run(["iptables", "-w", "-I"] + rule, check=True)
+            self.rules.append(rule)
+
+    def clear(self):
+        while self.rules:
+            subprocess.run(["iptables", "-w", "-D"] + self.rules.pop(), check=False)
+
+
+def delivery_buckets():
+    """castd's own delivery latency histogram (receipt -> send done), summed over series: {le: count}."""
+    buckets = {}
+    for line in urllib.request.urlopen(f"http://127.0.0.1:{HTTP}/metrics", timeout=30).read().decode().splitlines():
+        if line.startswith("castd_delivery_latency_seconds_bucket"):
+            le = line.split('le="', 1)[1].split('"', 1)[0]
+            buckets[float(le)] = buckets.get(float(le), 0) + float(line.rsplit(" ", 1)[1])
+    return buckets
+
+
+def bucket_quantile(after, before, q):
+    """The upper bound of the bucket where quantile q of a phase's samples falls (Prometheus buckets are cumulative)."""
+    counts = sorted((le, after[le] - before.get(le, 0)) for le in after)
+    total = counts[-1][1] if counts else 0
+    return next((le for le, n in counts if total and n >= q * total), None)
+
+
+def healthz():
+    return json.loads(urllib.request.urlopen(f"http://127.0.0.1:{HTTP}/healthz", timeout=30).read())
+
+
+def counters(h):
+    return {"refusals": dict(h["viewerRefusals"]), "disconnects": dict(h["viewerDisconnects"]), "viewers": h["viewers"]}
+
+
+def delta(after, before):
+    return {kind: {k: after[kind][k] - before[kind].get(k, 0) for k in after[kind]} for kind in ("refusals", "disconnects")}
+
+
+class Sampler(threading.Thread):
+    """castd's RSS, threads and fds every half second, tagged with the phase running."""
+
+    def __init__(self, pid):
+        super().__init__(daemon=True)
+        self.pid, self.phase, self.samples, self.start_time = pid, "setup", [], time.time()
+        self.stopped = threading.Event()
+
+    def run(self):
+        while not self.stopped.wait(0.5):
+            try:
+                with open(f"/proc/{self.pid}/status") as status:
+                    fields = dict(line.split(":", 1) for line in status)
+                fds = len(os.listdir(f"/proc/{self.pid}/fd"))
+            except OSError:
+                return
+            self.samples.append({"t": round(time.time() - self.start_time, 2), "phase": self.phase,
+                                 "rssKib": int(fields["VmRSS"].split()[0]), "threads": int(fields["Threads"]), "fds": fds})
+
+    def peak(self, phase, key="rssKib"):
+        return max((s[key] for s in self.samples if s["phase"] == phase), default=0)
+
+
+def abuse(args, address, firewall, storm_only=False):
+    """One phase's hostile traffic; returns castload abuse's tally."""
+    a = args.abuse
+    if storm_only:
+        # The storm alone at full client priority, to see the 10,000/s that the niced mix cannot reach here.
+        prefix, duration, mix = [], a["storm_s"] + 1, dict(slowloris=0, bad_lines_rate=0, non_readers=0, half_open=0)
+    else:
+        # nice 19: real attackers bring their own CPU. Here they share the 2 cores, so their client side gets only what
+        # castd and the healthy crowd leave; castd's side of the abuse (accepting, parsing, refusing) runs at full priority.
+        prefix, duration, mix = ["nice", "-n", "19"], args.phase, a
+    process = subprocess.Popen(prefix + CASTLOAD + [
+        "abuse", "--stream", f"127.0.0.1:{STREAM}", "--user", "abuser", "--channels", ",".join(CHANNELS),
+        "--duration", f"{duration}s", "--storm-rate", str(a["storm_rate"]), "--storm-duration", f"{a['storm_s']}s",
+        "--slowloris", str(mix["slowloris"]), "--bad-lines-rate", str(mix["bad_lines_rate"]),
+        "--non-readers", str(mix["non_readers"]), "--half-open", str(mix["half_open"]), "--half-open-from", address],
+        stdout=subprocess.PIPE, text=True)
+    if process.stdout.readline().strip() != "half-open ready":
+        raise SystemExit("castload abuse did not open its connections")
+    if mix["half_open"]:
+        firewall.silence(address)
+    tally = json.loads(process.stdout.readline())
+    if process.wait() != 0:
+        raise SystemExit("castload abuse failed")
+    return dict(tally, phase=None, halfOpenFrom=address if mix["half_open"] else None)
+
+
+def main():
+    args = parse_args()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # castd, the crowd and the abuse inherit it
+    firewall = Firewall()
+    # SIGTERM/SIGINT unwind through the finally blocks, so the rules go even when the run is stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        with Castd(HTTP, STREAM, SOURCE, CASTD_MAX_STREAMS_PER_USER=1_000_000) as castd:
+            return run(args, castd, firewall)
+    finally:
+        firewall.clear()
+
+
+def run(args, castd, firewall):
+    for user in ("healthy", "abuser"):
+        castd.register(user)
+    source = subprocess.Popen(CASTLOAD + ["source", "--port", str(SOURCE), "--channels", ",".join(CHANNELS), "--rate", str(args.rate)],
+                              stdout=subprocess.DEVNULL)
+    crowd = subprocess.Popen(CASTLOAD + ["view", "--stream", f"127.0.0.1:{STREAM}", "--user", "healthy", "--channel", ",".join(CHANNELS),
+                                         "--framed", "--count", str(args.viewers), "--ramp", "1ms", "--marks"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    sampler = Sampler(castd.process.pid)
+    sampler.start()
+    try:
+        # Joining on a ramp (about 1 ms apart: Linux timer granularity) keeps the connect burst out of castd's backlog.
+        deadline = time.time() + 60 + args.viewers / 1000
+        while healthz()["viewers"] < args.viewers:
+            if time.time() > deadline or crowd.poll() is not None or castd.process.poll() is not None:
+                h = healthz()
+                raise SystemExit(f"only {h['viewers']} of {args.viewers} healthy viewers connected: {h['viewerRefusals']} {h['viewerDisconnects']}, crowd exit {crowd.poll()}, castd exit {castd.process.poll()}")
+            time.sleep(0.5)
+        time.sleep(3)  # let the connect ramp's backlog drain before measuring
+        log(f"{args.viewers} healthy viewers on {len(CHANNELS)} channels at {args.rate:g} packets/s; "
+            f"{args.rounds} × (clean {args.phase:g} s, abused {args.phase:g} s)")
+        start = counters(healthz())
+        phases, tallies = [], []
+        schedule = [(kind, f"{kind}{round_}", round_) for round_ in range(1, args.rounds + 1) for kind in ("clean", "abused")]
+        # Last, the storm alone at full client priority (its half-open address is never silenced).
+        for kind, label, round_ in schedule + [("storm", "storm", 0)]:
+            before, cpu, buckets = counters(healthz()), castd.cpu_seconds(), delivery_buckets()
+            sampler.phase = label
+            crowd.stdin.write(label + "\n")
+            crowd.stdin.flush()
+            if kind == "clean":
+                time.sleep(args.phase)
+            else:
+                tallies.append(dict(abuse(args, f"127.0.0.{65 + round_}", firewall, storm_only=kind == "storm"), phase=label))
+            after, buckets_after = counters(healthz()), delivery_buckets()
+            phases.append({"phase": label, "castdCpuSeconds": round(castd.cpu_seconds() - cpu, 2),
+                           "castdDeliveryP50S": bucket_quantile(buckets_after, buckets, 0.5),
+                           "castdDeliveryP99S": bucket_quantile(buckets_after, buckets, 0.99),
+                           "loadAverage1m": float(open("/proc/loadavg").read().split()[0]),
+                           "rssPeakKib": sampler.peak(label), "fdsPeak": sampler.peak(label, "fds"),
+                           "threadsPeak": sampler.peak(label, "threads"), "castdViewersAtEnd": after["viewers"],
+                           **delta(after, before)})
+            log(f"{label}: castd cpu {phases[-1]['castdCpuSeconds']} s, rss peak {phases[-1]['rssPeakKib'] // 1024} MiB, "
+                f"fds peak {phases[-1]['fdsPeak']}, {phases[-1]['refusals']} {phases[-1]['disconnects']}")
+        # Settle: the last slowloris time out, any half-open viewer castd still holds meets CASTD_VIEWER_DEAD_PEER_MS.
+        sampler.phase = "settle"
+        crowd.stdin.write("settle\n")
+        crowd.stdin.flush()
+        settle_start = time.time()
+        time.sleep(HANDSHAKE_TIMEOUT_S + 1)
+        while healthz()["viewers"] > args.viewers and time.time() - settle_start < 90:
+            time.sleep(1)
+        settled = counters(healthz())
+        lingering = settled["viewers"] - args.viewers
+        firewall.clear()
+        time.sleep(2)  # a connection castd still held now meets the peer's RST and is counted too
+        final = counters(healthz())
+        crowd.stdin.close()
+        intervals = [json.loads(line) for line in crowd.stdout if line.startswith("{")]
+        crowd.wait()
+    finally:
+        sampler.stopped.set()
+        if crowd.poll() is None:
+            crowd.kill()
+        source.terminate()
+    return report(args, phases, tallies, intervals, start, settled, final, lingering, round(time.time() - settle_start, 1), sampler)
+
+
+def report(args, phases, tallies, intervals, start, settled, final, lingering, settle_s, sampler):
+    by_label = {i["interval"]: i for i in intervals}
+    for phase in phases:
+        phase["latency"] = {k: by_label[phase["phase"]][k] for k in ("latencyP50Ms", "latencyP99Ms", "latencyP999Ms", "latencyMaxMs", "packets", "gaps")}
+    clean = [p for p in phases if p["phase"].startswith("clean")]
+    abused = [p for p in phases if p["phase"].startswith("abused")]
+    clean_p99 = statistics.median(p["latency"]["latencyP99Ms"] for p in clean)
+    abused_p99 = statistics.median(p["latency"]["latencyP99Ms"] for p in abused)
+    ratio = abused_p99 / clean_p99
+    last = intervals[-1]
+    cut = last["refused"] + last["closedByCastd"]
+    gaps = sum(i["gaps"] for i in intervals)
+
+    # Accounting: every abusive connection castd accepted ends in exactly one refusal or disconnect. Which code it gets
+    # depends on timing (a starved client that sends its line after the handshake timeout gets 408), so the strict
+    # checks are the total and the codes a client reads back itself.
+    counts, replies = {}, {}
+    for tally in tallies:
+        for kind, n in tally["counts"].items():
+            counts[kind] = counts.get(kind, 0) + n
+        for code, n in tally["replies"].items():
+            replies[code] = replies.get(code, 0) + n
+    opened = sum(n for kind, n in counts.items() if not kind.endswith(".failed") and kind != "slowloris.abandoned")
+    total = delta(final, start)
+    counted = sum(total["refusals"].values()) + sum(total["disconnects"].values())
+    storm = next(p for p in phases if p["phase"] == "storm")
+    checks = {
+        "abused p99 <= 2x clean p99 (medians)": ratio <= 2 or args.smoke,
+        "storm alone at full client priority: p99 <= 2x median clean p99": storm["latency"]["latencyP99Ms"] <= 2 * clean_p99 or args.smoke,
+        "no healthy viewer cut, no gap": cut == 0 and gaps == 0,
+        "every abusive connection counted by castd (refusals + disconnects = connections opened)": counted == opened,
+        "ERR 414 counted = ERR 414 read by the overlong-line clients": total["refusals"]["414"] == replies.get("414", 0),
+        "half-open viewers cut by castd itself": lingering == 0,
+    }
+    # The storm's in-flight bound (1,024, castload's ConnectStorm) joins the connections held for the whole phase.
+    held = args.abuse["slowloris"] + args.abuse["non_readers"] + args.abuse["half_open"] + 1024
+    bounds = [c["rssPeakKib"] + held * BOUND_PER_CONNECTION_KIB + BOUND_PACKETS_KIB for c in clean]
+    checks["RSS: abused peak <= clean peak before it + bound"] = all(a["rssPeakKib"] <= b for a, b in zip(abused, bounds))
+    checks[f"RSS: no growth round over round (<= {BOUND_GROWTH:.2f}x the first abused peak)"] = all(
+        p["rssPeakKib"] <= abused[0]["rssPeakKib"] * BOUND_GROWTH for p in abused)
+
+    result = {"viewers": args.viewers, "channels": len(CHANNELS), "rate": args.rate, "phaseSeconds": args.phase,
+              "rounds": args.rounds, "abuse": args.abuse, "phases": phases, "tallies": tallies, "counts": counts,
+              "replies": replies, "abusiveOpened": opened, "castdCounted": counted, "castdTotal": total, "settledLingering": lingering,
+              "settleSeconds": settle_s, "cleanP99Ms": clean_p99, "abusedP99Ms": abused_p99, "ratio": ratio,
+              "rssBoundsKib": bounds, "checks": checks, "samples": sampler.samples, "intervals": intervals}
+    out = os.path.join(ROOT, "bench/reliability/viewer_abuse-smoke.json" if args.smoke else "bench/reliability/viewer_abuse.json")
+    with open(out, "w") as f:
+        json.dump(result, f, indent=1)
+    print_markdown(result)
+    if not args.smoke:
+        plot(result, os.path.join(ROOT, "bench/viewer-abuse.png"))
+    return 0 if all(checks.values()) else 1
+
+
+def print_markdown(r):
+    print(f"{r['viewers']:,} healthy framed viewers on {r['channels']} channels at {r['rate']:g} packets/s (1316-byte payloads), "
+          f"{r['rounds']} × clean/abused phases of {r['phaseSeconds']:g} s, castd and every client on the same 2 cores.\n")
+    print("| phase | packets | p50 ms | p99 ms | p99.9 ms | max ms | castd-side p50 / p99 ms | castd CPU s | load avg | RSS peak MiB | fds peak | refusals (code: n) | disconnects |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
+    for p in r["phases"]:
+        lat = p["latency"]
+        refusals = ", ".join(f"{k}: {v:,}" for k, v in sorted(p["refusals"].items()) if v)
+        disconnects = ", ".join(f"{k}: {v:,}" for k, v in p["disconnects"].items() if v)
+        print(f"| {p['phase']} | {lat['packets']:,} | {lat['latencyP50Ms']:.2f} | {lat['latencyP99Ms']:.2f} | {lat['latencyP999Ms']:.2f} | "
+              f"{lat['latencyMaxMs']:.2f} | ≤ {ms(p['castdDeliveryP50S'])} / ≤ {ms(p['castdDeliveryP99S'])} | {p['castdCpuSeconds']} | {p['loadAverage1m']} | {p['rssPeakKib'] / 1024:.0f} | {p['fdsPeak']:,} | {refusals or '—'} | {disconnects or '—'} |")
+    print(f"\nmedian p99: clean {r['cleanP99Ms']:.2f} ms, abused {r['abusedP99Ms']:.2f} ms, ratio {r['ratio']:.2f}")
+    for t in r["tallies"]:
+        print(f"{t['phase']}: storm {t['stormStarted']:,} connects in {t['stormSeconds']:.2f} s "
+              f"({t['stormStarted'] / t['stormSeconds']:,.0f}/s); counts {t['counts']}; castd answered {t['replies']}")
+    print(f"abusive connections opened {r['abusiveOpened']:,}, counted by castd {r['castdCounted']:,} "
+          f"(refusals {r['castdTotal']['refusals']}, disconnects {r['castdTotal']['disconnects']}); "
+          f"half-open viewers still held after {r['settleSeconds']} s settle: {r['settledLingering']}")
+    for name, ok in r["checks"].items():
+        print(f"{'PASS' if ok else 'FAIL'}  {name}")
+
+
+def ms(seconds):
+    return "n/a" if seconds is None else f"{seconds * 1000:g}"
+
+
+def plot(r, path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6), sharex=True)
+    samples = r["samples"]
+    t = [s["t"] for s in samples]
+    top.plot(t, [s["rssKib"] / 1024 for s in samples], label="castd RSS MiB")
+    top.plot(t, [s["fds"] / 100 for s in samples], label="castd fds / 100")
+    for phase in r["phases"]:
+        times = [s["t"] for s in samples if s["phase"] == phase["phase"]]
+        if phase["phase"].startswith(("abused", "storm")) and times:
+            for ax in (top, bottom):
+                ax.axvspan(min(times), max(times), color="tab:red", alpha=0.12)
+    top.set_ylabel("MiB / fds÷100")
+    top.legend(loc="upper left")
+    top.set_title(f"castd under viewer abuse (shaded): {r['viewers']:,} healthy viewers, 2 shared cores")
+    mids = [statistics.mean([s["t"] for s in samples if s["phase"] == p["phase"]] or [0]) for p in r["phases"]]
+    bottom.plot(mids, [p["latency"]["latencyP50Ms"] for p in r["phases"]], "o-", label="healthy p50")
+    bottom.plot(mids, [p["latency"]["latencyP99Ms"] for p in r["phases"]], "s-", label="healthy p99")
+    bottom.axhline(2 * r["cleanP99Ms"], color="grey", linestyle="--", label="2 × median clean p99")
+    bottom.set_ylabel("latency ms")
+    bottom.set_xlabel("seconds since the healthy viewers started")
+    bottom.legend(loc="upper left")
+    for ax in (top, bottom):
+        ax.grid(True, alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,30 @@
+using System.Net;
+
+namespace Castd.Castload.Abuse;
+
+/// <param name="Stream">castd's stream port.</param>
+/// <param name="User">A registered user: the storm's handshakes and the held viewers watch as it.</param>
+/// <param name="Channels">Live channels the storm's handshakes, the non-readers and the half-open viewers ask for.</param>
+/// <param name="Duration">How long the whole abuse lasts; everything still open is closed at its end.</param>
+/// <param name="StormRate">Connects per second of the storm; half close at once, half send a request line first.</param>
+/// <param name="StormDuration">How long the storm lasts, from the start.</param>
+/// <param name="Slowloris">Connections held open without a request line (half send a prefix of one), reopened when castd closes them.</param>
+/// <param name="BadLinesRate">Request lines per second that are overlong or binary, alternately.</param>
+/// <param name="NonReaders">Viewers that complete the handshake and never read.</param>
+/// <param name="HalfOpen">Connections (half subscribed viewers, half before the handshake) from <paramref name="HalfOpenFrom"/>, whose packets the caller then drops.</param>
+/// <param name="HalfOpenFrom">Source address of the half-open connections, so one firewall rule can silence them all.</param>
+internal sealed record AbuseOptions(
+    IPEndPoint Stream,
+    string User,
+    IReadOnlyList<string> Channels,
+    TimeSpan Duration,
+    int StormRate,
+    TimeSpan StormDuration,
+    int Slowloris,
+    int BadLinesRate,
+    int NonReaders,
+    int HalfOpen,
+    IPAddress HalfOpenFrom)
+{
+    public string RequestLine(int i, bool framed) => $"{User} {Channels[i % Channels.Count]}{(framed ? " framed" : "")}\n";
+}

@@ -1,0 +1,44 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Castd.Castload.Abuse;
+
+/// <summary>
+/// A connect storm: at a fixed rate, connections that close at once (no request line) alternate with ones that send
+/// a valid request line and close, which makes castd admit, subscribe and release a viewer each time.
+/// </summary>
+internal sealed class ConnectStorm(AbuseOptions options, AbuseTally tally)
+{
+    /// <summary>
+    /// The closing side keeps each connection 60 s in TIME_WAIT, and an address has 28,232 ephemeral ports
+    /// (32768–60999): 16 loopback source addresses hold 450 k recent connects, several 10 k/s × 5 s storms.
+    /// </summary>
+    private const int SourceAddresses = 16;
+
+    /// <summary>A loopback connect takes well under a millisecond; 1,024 in flight is 100 ms of a 10 k/s storm, a stalled accept queue shows as a lower rate.</summary>
+    private const int MaxInFlight = 1024;
+
+    public Task<(long Started, double Seconds)> RunAsync(CancellationToken cancellationToken) =>
+        Pacer.RunAsync(options.StormRate, options.StormDuration, MaxInFlight, OneAsync, cancellationToken);
+
+    private async Task OneAsync(long i)
+    {
+        var handshake = i % 2 == 1;
+        try
+        {
+            // 127.0.0.10 onwards: clear of 127.0.0.1, where the healthy viewers and the rest connect from.
+            var from = new IPAddress([127, 0, 0, (byte)(10 + i / 2 % SourceAddresses)]);
+            using var socket = await AbuseSocket.ConnectAsync(options.Stream, from, 0, CancellationToken.None);
+            if (handshake)
+            {
+                await socket.SendAsync(Encoding.ASCII.GetBytes(options.RequestLine((int)(i / 2), framed: false)));
+            }
+            tally.Count(handshake ? "storm.handshake" : "storm.close");
+        }
+        catch (SocketException ex)
+        {
+            tally.Fail("storm", ex);
+        }
+    }
+}

@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Castd.Tests.Integration.Infrastructure;
+
+namespace Castd.Tests.Integration;
+
+/// <summary>
+/// Half-open viewers (issue 9): the peer vanishes without FIN or RST, simulated by dropping every packet to and from
+/// the viewer's own loopback address with iptables (the suite runs as root; scripts/test.sh installs iptables). castd
+/// must cut such a viewer within CASTD_VIEWER_DEAD_PEER_MS, whether its channel is sending or silent.
+/// </summary>
+public sealed class DeadPeerTests : IAsyncLifetime
+{
+    private const string RuleComment = "castd-dead-peer-test";
+    private CastdRig _rig = null!;
+
+    public async Task InitializeAsync() => _rig = await CastdRig.StartAsync(["dora"], new Dictionary<string, string> { ["CASTD_VIEWER_DEAD_PEER_MS"] = "1000" });
+
+    public async Task DisposeAsync() => await _rig.DisposeAsync();
+
+    [Fact]
+    public async Task HalfOpenViewer_OfALiveChannel_IsCutWithinTheDeadPeerTimeout()
+    {
+        using var viewer = await ConnectFromAsync("127.0.0.91", "dora chan01 framed\n");
+        await StreamingTests.WaitForViewersAsync(_rig.Castd, 1);
+        await SilenceAsync("127.0.0.91", async () =>
+        {
+            // 50 packets/s: far too little to fill the 1 MiB budget in the time allowed, so only the timeout can cut it.
+            var clock = Stopwatch.StartNew();
+            for (ulong sequence = 0; await ViewersAsync() > 0; sequence++)
+            {
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(8), "castd still holds the half-open viewer after 8 s");
+                await _rig.Source.SendAsync("chan01", sequence, TestPayloads.For(0, sequence));
+                await Task.Delay(20);
+            }
+        });
+        await AssertCutAsErrorAsync();
+    }
+
+    [Fact]
+    public async Task HalfOpenViewer_OfASilentChannel_IsFoundByKeepalive()
+    {
+        using var viewer = await ConnectFromAsync("127.0.0.92", "dora chan02\n");
+        await StreamingTests.WaitForViewersAsync(_rig.Castd, 1);
+        await SilenceAsync("127.0.0.92", async () =>
+        {
+            // Keepalive after a third of the 1 s timeout (at least 1 s), then the timeout: a few seconds at most.
+            var clock = Stopwatch.StartNew();
+            while (await ViewersAsync() > 0)
+            {
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "castd still holds the silent half-open viewer after 10 s");
+                await Task.Delay(100);
+            }
+        });
+        await AssertCutAsErrorAsync();
+    }
+
+    private async Task<int> ViewersAsync() => (await _rig.Castd.HealthAsync()).GetProperty("viewers").GetInt32();
+
+    /// <summary>One disconnect, counted as Error (the connection broke), and no unhandled exception in castd's log.</summary>
+    private async Task AssertCutAsErrorAsync()
+    {
+        var disconnects = (await _rig.Castd.HealthAsync()).GetProperty("viewerDisconnects");
+        Assert.Equal(1, disconnects.EnumerateObject().Sum(reason => reason.Value.GetInt64()));
+        Assert.Equal(1, disconnects.GetProperty("Error").GetInt64());
+        Assert.DoesNotContain("Unhandled exception", _rig.Castd.Output, StringComparison.Ordinal);
+    }
+
+    private async Task<Socket> ConnectFromAsync(string address, string requestLine)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Parse(address), 0));
+        await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, _rig.Castd.StreamPort));
+        await socket.SendAsync(Encoding.ASCII.GetBytes(requestLine));
+        return socket;
+    }
+
+    /// <summary>Drops every packet from and to <paramref name="address"/> on lo while <paramref name="body"/> runs.</summary>
+    private static async Task SilenceAsync(string address, Func<Task> body)
+    {
+        string[][] rules = [["-s", address], ["-d", address]];
+        foreach (var rule in rules)
+        {
+            await IptablesAsync(["-I", "INPUT", "-i", "lo", .. rule, "-m", "comment", "--comment", RuleComment, "-j", "DROP"]);
+        }
+        try
+        {
+            await body();
+        }
+        finally
+        {
+            foreach (var rule in rules)
+            {
+                await IptablesAsync(["-D", "INPUT", "-i", "lo", .. rule, "-m", "comment", "--comment", RuleComment, "-j", "DROP"]);
+            }
+        }
+    }
+
+    private static async Task IptablesAsync(string[] arguments)
+    {
+        var start = new ProcessStartInfo("iptables") { RedirectStandardError = true };
+        start.ArgumentList.Add("-w");
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        using var process = Process.Start(start)!;
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, $"iptables {string.Join(' ', arguments)}: {error}");
+    }
+}
