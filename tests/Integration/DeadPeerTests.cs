@@ -59,12 +59,18 @@ public sealed class DeadPeerTests : IAsyncLifetime
 
     private async Task<int> ViewersAsync() => (await _rig.Castd.HealthAsync()).GetProperty("viewers").GetInt32();
 
-    /// <summary>One disconnect, counted as Error (the connection broke), and no unhandled exception in castd's log.</summary>
+    /// <summary>
+    /// One disconnect, counted as Error or Closed: the kernel's abort reaches the read as ETIMEDOUT (Error) or, when a
+    /// send on a live channel took the error first, as a reset (Closed), whichever side sees it first; and no unhandled
+    /// exception in castd's log.
+    /// </summary>
     private async Task AssertCutAsErrorAsync()
     {
+        // The viewer leaves the count before its session has finished and counted why.
+        await Eventually.TrueAsync(async () => (await _rig.Castd.HealthAsync()).GetProperty("viewerDisconnects").EnumerateObject().Any(reason => reason.Value.GetInt64() > 0));
         var disconnects = (await _rig.Castd.HealthAsync()).GetProperty("viewerDisconnects");
         Assert.Equal(1, disconnects.EnumerateObject().Sum(reason => reason.Value.GetInt64()));
-        Assert.Equal(1, disconnects.GetProperty("Error").GetInt64());
+        Assert.True(disconnects.GetProperty("Error").GetInt64() + disconnects.GetProperty("Closed").GetInt64() == 1, disconnects.ToString());
         Assert.DoesNotContain("Unhandled exception", _rig.Castd.Output, StringComparison.Ordinal);
     }
 
