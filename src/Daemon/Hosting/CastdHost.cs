@@ -88,8 +88,15 @@ internal static class CastdHost
 
         if (options.MetricsEnabled)
         {
+            // "System.Runtime" is .NET's own meter (GC pauses and counts, heap sizes, thread pool, working set): what a
+            // soak or an operator watches for leaks, with no extra package.
             services.AddOpenTelemetry().WithMetrics(metrics => metrics
-                .AddMeter(CastdMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
+                .AddMeter(CastdMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Runtime")
+                // Prometheus reserves the _count suffix for histograms and summaries (promtool rejects these three):
+                // a constant is dropped, the two a leak would show in keep their value under another name.
+                .AddView("dotnet.process.cpu.count", MetricStreamConfiguration.Drop)
+                .AddView("dotnet.timer.count", new MetricStreamConfiguration { Name = "dotnet.timers" })
+                .AddView("dotnet.assembly.count", new MetricStreamConfiguration { Name = "dotnet.assemblies" })
                 .AddPrometheusExporter());
         }
 
