@@ -106,15 +106,7 @@ public sealed class DeadPeerTests : IAsyncLifetime
 
     private static async Task IptablesAsync(string[] arguments)
     {
-        var start = new ProcessStartInfo("iptables") { RedirectStandardError = true };
-        start.ArgumentList.Add("-w");
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        using var process = Process.Start(start)!;
-        var error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"iptables {string.Join(' ', arguments)}: {error}");
+        var (exit, output) = await DotnetRun.RunProgramAsync("iptables", ["-w", .. arguments]);
+        Assert.True(exit == 0, $"iptables {string.Join(' ', arguments)}: {output}");
     }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -22,10 +21,10 @@ public sealed class DiskFaultTests
     [Fact]
     public async Task ReadOnlyDataDirectoryAtStart_ExitsWithCode1SayingSo()
     {
-        using var fs = ScratchFileSystem.Tmpfs(16);
-        fs.RemountReadOnly();
+        await using var fs = await ScratchFileSystem.TmpfsAsync(16);
+        await fs.RemountReadOnlyAsync();
 
-        var (exit, output) = await StartOn(fs.Path);
+        var (exit, output) = await CastdProcess.RunUntilExitAsync(fs.Path);
 
         Assert.Equal(1, exit);
         Assert.Contains($"castd: cannot open the state store: State directory {fs.Path} is not writable.", output, StringComparison.Ordinal);
@@ -34,7 +33,7 @@ public sealed class DiskFaultTests
     [Fact]
     public async Task FullDiskAtStart_ExitsWithCode1SayingSo()
     {
-        using var fs = ScratchFileSystem.Tmpfs(16);
+        await using var fs = await ScratchFileSystem.TmpfsAsync(16);
         await using (var castd = await CastdProcess.StartAsync(fs.Path, FreePorts.Next()))
         {
             await castd.RegisterAsync("ann");
@@ -42,7 +41,7 @@ public sealed class DiskFaultTests
         }
         fs.Fill();
 
-        var (exit, output) = await StartOn(fs.Path);
+        var (exit, output) = await CastdProcess.RunUntilExitAsync(fs.Path);
 
         Assert.Equal(1, exit);
         Assert.Contains($"castd: cannot open the state store: State directory {fs.Path} is on a full file system: free space there and start castd again.", output, StringComparison.Ordinal);
@@ -53,7 +52,7 @@ public sealed class DiskFaultTests
     [InlineData("read-only")]
     public async Task DiskFailsWhileStreaming_ViewersKeepWatching_ReadyzSaysWhy_AndNoWatchTimeIsLostOnceBack(string fault)
     {
-        using var fs = fault == "full" ? ScratchFileSystem.Tmpfs(32) : ScratchFileSystem.Ext4(64);
+        await using var fs = fault == "full" ? await ScratchFileSystem.TmpfsAsync(32) : await ScratchFileSystem.Ext4Async(64);
         await using var source = new TestSource();
         var users = Enumerable.Range(0, Viewers).Select(i => $"viewer-{i:D2}-{new string('x', 40)}").ToArray();
         var watched = System.Diagnostics.Stopwatch.StartNew();
@@ -86,7 +85,7 @@ public sealed class DiskFaultTests
             }
             else
             {
-                fs.TriggerKernelError();
+                await fs.TriggerKernelErrorAsync();
             }
             var problem = fault == "full" ? "No space left on device" : "Read-only file system";
             await Eventually.TrueAsync(async () => (await ReadyProblemsAsync(castd)).Any(p => p.Contains(problem, StringComparison.Ordinal)));
@@ -109,7 +108,7 @@ public sealed class DiskFaultTests
             }
             else
             {
-                fs.RepairAndRemount();
+                await fs.RepairAndRemountAsync();
             }
             await Eventually.TrueAsync(async () =>
             {
@@ -141,14 +140,6 @@ public sealed class DiskFaultTests
             await restarted.StopAsync();
         }
     }
-
-    private static async Task<(int Exit, string Output)> StartOn(string dataDirectory) =>
-        await DotnetRun.RunAsync(RepoPaths.CastdDll, [], new Dictionary<string, string>
-        {
-            ["CASTD_DATA_DIR"] = dataDirectory,
-            ["SERVER_PORT"] = FreePorts.Next().ToString(CultureInfo.InvariantCulture),
-            ["STREAM_PORT"] = FreePorts.Next().ToString(CultureInfo.InvariantCulture),
-        });
 
     private static async Task<HttpStatusCode> RegisterStatusAsync(CastdProcess castd, string user)
     {

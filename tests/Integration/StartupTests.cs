@@ -37,12 +37,7 @@ public sealed class StartupTests
         using var data = new TempDirectory();
         var file = Path.Combine(data.Path, "not-a-directory");
         await File.WriteAllTextAsync(file, "x");
-        var (exit, output) = await DotnetRun.RunAsync(RepoPaths.CastdDll, [], new Dictionary<string, string>
-        {
-            ["CASTD_DATA_DIR"] = file,
-            ["SERVER_PORT"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["STREAM_PORT"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
-        });
+        var (exit, output) = await CastdProcess.RunUntilExitAsync(file);
         Assert.Equal(1, exit);
         Assert.Contains("castd: cannot open the state store:", output, StringComparison.Ordinal);
         Assert.Contains(file, output, StringComparison.Ordinal);
@@ -60,12 +55,7 @@ public sealed class StartupTests
         }
         await File.WriteAllTextAsync(Path.Combine(data.Path, "CURRENT"), "garbage\n");
 
-        var (exit, output) = await DotnetRun.RunAsync(RepoPaths.CastdDll, [], new Dictionary<string, string>
-        {
-            ["CASTD_DATA_DIR"] = data.Path,
-            ["SERVER_PORT"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["STREAM_PORT"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
-        });
+        var (exit, output) = await CastdProcess.RunUntilExitAsync(data.Path);
 
         Assert.Equal(1, exit);
         Assert.Contains($"State database in {data.Path} is corrupted or incomplete; restore it from a backup or move it aside to start empty.", output, StringComparison.Ordinal);

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Castd.Tests.Integration.Infrastructure;
 
 namespace Castd.Tests;
 
@@ -7,7 +7,7 @@ namespace Castd.Tests;
 /// (a size cap, so "disk full" is real ENOSPC) or ext4 on a loop device (errors=remount-ro, so the kernel's own
 /// error path turns it read-only under open files). Needs root, as the CI run has; says so instead of skipping.
 /// </summary>
-internal sealed class ScratchFileSystem : IDisposable
+internal sealed class ScratchFileSystem : IAsyncDisposable
 {
     private readonly TempDirectory _mountPoint = new();
     private readonly string? _image;
@@ -19,14 +19,14 @@ internal sealed class ScratchFileSystem : IDisposable
 
     private string FillPath => System.IO.Path.Combine(Path, "fill");
 
-    public static ScratchFileSystem Tmpfs(int megabytes)
+    public static async Task<ScratchFileSystem> TmpfsAsync(int megabytes)
     {
         var fs = new ScratchFileSystem(image: null);
-        Run("mount", "-t", "tmpfs", "-o", $"size={megabytes}m", "tmpfs", fs.Path);
+        await RunAsync("mount", "-t", "tmpfs", "-o", $"size={megabytes}m", "tmpfs", fs.Path);
         return fs;
     }
 
-    public static ScratchFileSystem Ext4(int megabytes)
+    public static async Task<ScratchFileSystem> Ext4Async(int megabytes)
     {
         var image = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"castd-test-{Guid.NewGuid():N}.ext4");
         var fs = new ScratchFileSystem(image);
@@ -34,8 +34,8 @@ internal sealed class ScratchFileSystem : IDisposable
         {
             file.SetLength(megabytes << 20);
         }
-        Run("mkfs.ext4", "-q", "-F", image);
-        fs.MountImage();
+        await RunAsync("mkfs.ext4", "-q", "-F", image);
+        await fs.MountImageAsync();
         return fs;
     }
 
@@ -69,35 +69,35 @@ internal sealed class ScratchFileSystem : IDisposable
 
     public void Free() => File.Delete(FillPath);
 
-    public void RemountReadOnly() => Run("mount", "-o", "remount,ro", Path);
+    public Task RemountReadOnlyAsync() => RunAsync("mount", "-o", "remount,ro", Path);
 
     /// <summary>What ext4 does on a metadata error with errors=remount-ro: every write from now on gets EROFS,
     /// whatever is open (an ordinary remount refuses while files are open for writing).</summary>
-    public void TriggerKernelError()
+    public async Task TriggerKernelErrorAsync()
     {
-        var device = System.IO.Path.GetFileName(Run("findmnt", "-n", "-o", "SOURCE", Path).Trim());
-        File.WriteAllText($"/sys/fs/ext4/{device}/trigger_fs_error", "castd test");
+        var device = System.IO.Path.GetFileName((await RunAsync("findmnt", "-n", "-o", "SOURCE", Path)).Trim());
+        await File.WriteAllTextAsync($"/sys/fs/ext4/{device}/trigger_fs_error", "castd test");
     }
 
     /// <summary>
     /// The operator's repair of an ext4 that went read-only: detach it (lazily: castd still holds files on it), check
     /// the image and mount it again at the same path. Files opened from then on are on the repaired file system.
     /// </summary>
-    public void RepairAndRemount()
+    public async Task RepairAndRemountAsync()
     {
-        Run("umount", "-l", Path);
+        await RunAsync("umount", "-l", Path);
         // e2fsck exits 1 when it fixed something, which after a triggered error it usually does.
-        RunAllowing([0, 1], "e2fsck", "-f", "-y", _image!);
-        MountImage();
+        await RunAllowingAsync([0, 1], "e2fsck", "-f", "-y", _image!);
+        await MountImageAsync();
     }
 
-    public void Dispose()
+    public async ValueTask DisposeAsync()
     {
-        RunAllowing([0, 32], "umount", "-l", Path);
+        await RunAllowingAsync([0, 32], "umount", "-l", Path);
         foreach (var device in _loopDevices)
         {
             // Still busy if a lazily detached mount is open: then it goes once that closes.
-            RunAllowing([0, 1], "losetup", "-d", device);
+            await RunAllowingAsync([0, 1], "losetup", "-d", device);
         }
         _mountPoint.Dispose();
         if (_image is not null)
@@ -108,26 +108,22 @@ internal sealed class ScratchFileSystem : IDisposable
 
     // A loop device of its own each time: `mount -o loop` would reuse the one still attached to the image, and with it
     // the superblock that went read-only.
-    private void MountImage()
+    private async Task MountImageAsync()
     {
-        var device = Run("losetup", "--find", "--show", _image!).Trim();
+        var device = (await RunAsync("losetup", "--find", "--show", _image!)).Trim();
         _loopDevices.Add(device);
-        Run("mount", "-o", "errors=remount-ro", device, Path);
+        await RunAsync("mount", "-o", "errors=remount-ro", device, Path);
     }
 
-    private static string Run(string command, params string[] arguments) => RunAllowing([0], command, arguments);
+    private static Task<string> RunAsync(string command, params string[] arguments) => RunAllowingAsync([0], command, arguments);
 
-    private static string RunAllowing(int[] exitCodes, string command, params string[] arguments)
+    private static async Task<string> RunAllowingAsync(int[] exitCodes, string command, params string[] arguments)
     {
-        var start = new ProcessStartInfo(command, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {command}");
-        var output = process.StandardOutput.ReadToEnd();
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (!exitCodes.Contains(process.ExitCode))
+        var (exit, output) = await DotnetRun.RunProgramAsync(command, arguments);
+        if (!exitCodes.Contains(exit))
         {
             throw new InvalidOperationException(
-                $"{command} {string.Join(' ', arguments)} exited {process.ExitCode}: {error.Trim()} (these tests need root to mount file systems)");
+                $"{command} {string.Join(' ', arguments)} exited {exit}: {output.Trim()} (these tests need root to mount file systems)");
         }
         return output;
     }

@@ -14,10 +14,10 @@ public sealed class StorageFaultTests
     private static readonly TimeSpan RecoveryWait = RocksDbStateStore.RecoveryInterval * 5;
 
     [Fact]
-    public void Open_ReadOnlyFileSystem_SaysNotWritable()
+    public async Task Open_ReadOnlyFileSystem_SaysNotWritable()
     {
-        using var fs = ScratchFileSystem.Tmpfs(16);
-        fs.RemountReadOnly();
+        await using var fs = await ScratchFileSystem.TmpfsAsync(16);
+        await fs.RemountReadOnlyAsync();
 
         var e = Assert.Throws<StorageException>(() => RocksDbStateStore.Open(fs.Path));
 
@@ -25,11 +25,11 @@ public sealed class StorageFaultTests
     }
 
     [Fact]
-    public void Open_ExistingDatabaseOnReadOnlyFileSystem_SaysNotWritable()
+    public async Task Open_ExistingDatabaseOnReadOnlyFileSystem_SaysNotWritable()
     {
-        using var fs = ScratchFileSystem.Tmpfs(16);
+        await using var fs = await ScratchFileSystem.TmpfsAsync(16);
         RocksDbStateStore.Open(fs.Path).Dispose();
-        fs.RemountReadOnly();
+        await fs.RemountReadOnlyAsync();
 
         var e = Assert.Throws<StorageException>(() => RocksDbStateStore.Open(fs.Path));
 
@@ -37,9 +37,9 @@ public sealed class StorageFaultTests
     }
 
     [Fact]
-    public void Open_ExistingDatabaseOnFullFileSystem_SaysFull()
+    public async Task Open_ExistingDatabaseOnFullFileSystem_SaysFull()
     {
-        using var fs = ScratchFileSystem.Tmpfs(16);
+        await using var fs = await ScratchFileSystem.TmpfsAsync(16);
         using (var store = RocksDbStateStore.Open(fs.Path))
         {
             store.Register("ann");
@@ -52,9 +52,9 @@ public sealed class StorageFaultTests
     }
 
     [Fact]
-    public void DiskFullWhileRunning_WritesFailAndSayWhy_ReadsGoOn_ThenReopensWithEveryWriteKept()
+    public async Task DiskFullWhileRunning_WritesFailAndSayWhy_ReadsGoOn_ThenReopensWithEveryWriteKept()
     {
-        using var fs = ScratchFileSystem.Tmpfs(16);
+        await using var fs = await ScratchFileSystem.TmpfsAsync(16);
         // The smallest write buffer: RocksDB keeps writing into the WAL's preallocated step (1.1 × the buffer) after the
         // disk is full, and this one is used up in a few dozen batches.
         var store = RocksDbStateStore.Open(fs.Path, writeBufferBytes: 64 << 10);
@@ -106,15 +106,15 @@ public sealed class StorageFaultTests
     }
 
     [Fact]
-    public void FileSystemTurnsReadOnlyWhileRunning_WritesFailAndSayWhy_ThenReopensOnTheRepairedOne()
+    public async Task FileSystemTurnsReadOnlyWhileRunning_WritesFailAndSayWhy_ThenReopensOnTheRepairedOne()
     {
-        using var fs = ScratchFileSystem.Ext4(64);
+        await using var fs = await ScratchFileSystem.Ext4Async(64);
         var store = RocksDbStateStore.Open(fs.Path);
         try
         {
             store.Register("ann");
             store.AddUsage([new("ann", "live01", Bucket, 1000)], batchId: 1);
-            fs.TriggerKernelError();
+            await fs.TriggerKernelErrorAsync();
 
             var e = Assert.Throws<StorageException>(() => store.AddUsage([new("ann", "live01", Bucket, 7)], 2));
             Assert.Contains("Read-only file system", e.Message, StringComparison.Ordinal);
@@ -126,7 +126,7 @@ public sealed class StorageFaultTests
             Assert.True(store.IsRegistered("ann"));
             Assert.Equal(1000, store.GetUsage("ann", Bucket)["live01"]);
 
-            fs.RepairAndRemount();
+            await fs.RepairAndRemountAsync();
             Assert.True(SpinWait.SpinUntil(() => store.Problem is null, RecoveryWait), store.Problem);
 
             store.AddUsage([new("ann", "live01", Bucket, 7)], 2);

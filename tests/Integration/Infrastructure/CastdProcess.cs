@@ -39,6 +39,15 @@ internal sealed class CastdProcess : IAsyncDisposable
     public bool HasExited => _process.HasExited;
     public int ExitCode => _process.ExitCode;
 
+    /// <summary>castd on <paramref name="dataDirectory"/> and free ports, run to its exit: for start-ups meant to fail.</summary>
+    public static Task<(int ExitCode, string Output)> RunUntilExitAsync(string dataDirectory) =>
+        DotnetRun.RunAsync(RepoPaths.CastdDll, [], new Dictionary<string, string>
+        {
+            ["CASTD_DATA_DIR"] = dataDirectory,
+            ["SERVER_PORT"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["STREAM_PORT"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+
     public static async Task<CastdProcess> StartAsync(string dataDirectory, int sourcePort, IReadOnlyDictionary<string, string>? extra = null, bool waitUntilReady = true)
     {
         var info = new ProcessStartInfo("dotnet", [RepoPaths.CastdDll])
