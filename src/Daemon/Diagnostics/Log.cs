@@ -36,12 +36,6 @@ internal static partial class Log
     [LoggerMessage(301, LogLevel.Error, "Usage flush of {Records} records failed (attempt {Attempt}); keeping them for the next attempt")]
     public static partial void UsageFlushFailed(ILogger logger, int records, int attempt, Exception exception);
 
-    [LoggerMessage(305, LogLevel.Warning, "Usage flush succeeded again after {Attempts} failed attempts: {Records} records written")]
-    public static partial void UsageFlushRecovered(ILogger logger, int attempts, int records);
-
-    [LoggerMessage(306, LogLevel.Error, "Pruning old usage buckets failed; the next prune retries")]
-    public static partial void UsagePruneFailed(ILogger logger, Exception exception);
-
     [LoggerMessage(302, LogLevel.Information, "Final usage flush: {Records} records")]
     public static partial void UsageFinalFlush(ILogger logger, int records);
 
@@ -50,6 +44,12 @@ internal static partial class Log
 
     [LoggerMessage(304, LogLevel.Error, "Registration of {User} failed")]
     public static partial void RegisterFailed(ILogger logger, string user, Exception exception);
+
+    [LoggerMessage(305, LogLevel.Warning, "Usage flush succeeded again after {Attempts} failed attempts: {Records} records written")]
+    public static partial void UsageFlushRecovered(ILogger logger, int attempts, int records);
+
+    [LoggerMessage(306, LogLevel.Error, "Pruning old usage buckets failed; the next prune retries")]
+    public static partial void UsagePruneFailed(ILogger logger, Exception exception);
 
     // 5xx: relay connections (SPEC §9). Information: there are a handful per origin, and each matters.
     [LoggerMessage(500, LogLevel.Information, "Relay connection from {Remote} joined every channel")]

@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Text;
+using Castd.Storage;
 
 namespace Castd.Daemon.Hosting;
 
@@ -37,7 +39,7 @@ internal static class Settings
     public static readonly Setting ChatMaxMessage = new("CASTD_CHAT_MAX_MESSAGE_BYTES", "4096", "Largest chat message a client may send.");
     public static readonly Setting Redis = new("CASTD_REDIS", "", "Fleet-wide state (SPEC §9): a StackExchange.Redis configuration string, e.g. 10.0.0.5:6379,10.0.0.6:6379 (standalone or cluster); unset = embedded RocksDB.");
     public static readonly Setting UsageBuffer = new("CASTD_USAGE_BUFFER_RECORDS", "1000000", "Most usage records (user, channel, minute) held in memory while the store is unreachable; past it new watch time is dropped and counted.");
-    public static readonly Setting StoreWriteBuffer = new("CASTD_STORE_WRITE_BUFFER_BYTES", "4194304", "Embedded store: RocksDB memtable per column family, held in memory before a table file is written; each WAL file grows on disk in steps of 1.1× this.");
+    public static readonly Setting StoreWriteBuffer = new("CASTD_STORE_WRITE_BUFFER_BYTES", RocksDbStateStore.DefaultWriteBufferBytes.ToString(CultureInfo.InvariantCulture), "Embedded store: RocksDB memtable per column family, held in memory before a table file is written; each WAL file grows on disk in steps of 1.1× this.");
     public static readonly Setting SessionTtl = new("CASTD_SESSION_TTL", "10s", "An HTTP session without a heartbeat for this long expires (e.g. 10s, 1500ms).");
 
     public static IReadOnlyList<Setting> All { get; } =
