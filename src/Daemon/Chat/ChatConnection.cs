@@ -113,6 +113,12 @@ internal sealed class ChatConnection(WebSocket socket, BatchingUpgradeStream? tr
         {
             await ReceiveLoopAsync(buffer, onMessage, onError);
         }
+        catch (WebSocketException) when (!_aborted)
+        {
+            // The WebSocket layer failed the connection itself (a protocol error's 1002, invalid text's 1007) after
+            // sending its close frame.
+            await DrainBrieflyAsync(buffer);
+        }
         catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or ObjectDisposedException)
         {
         }
@@ -192,19 +198,28 @@ internal sealed class ChatConnection(WebSocket socket, BatchingUpgradeStream? tr
     }
 
     /// <summary>
-    /// Reads and drops what the client still sends, for a moment, after castd closed: closing a socket with unread
-    /// bytes sends a reset, which can overtake the close frame and leave the client without the reason.
+    /// Reads and drops what the client still sends, for a moment, after castd closed: a connection that ends with
+    /// unread bytes, or before the client has closed its side, is reset, and the reset can overtake the close frame and
+    /// leave the client without the reason. A WebSocket that failed the connection itself reads no more, so then the
+    /// bytes are read below it, until the client closes.
     /// </summary>
     private async Task DrainBrieflyAsync(byte[] buffer)
     {
         using var linger = new CancellationTokenSource(LingerOnClose);
         try
         {
+            if (socket.State == WebSocketState.Aborted)
+            {
+                while (transport is not null && await transport.ReadAsync(buffer, linger.Token) > 0)
+                {
+                }
+                return;
+            }
             while ((await socket.ReceiveAsync(buffer.AsMemory(), linger.Token)).MessageType != WebSocketMessageType.Close)
             {
             }
         }
-        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException)
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or IOException or ObjectDisposedException)
         {
         }
     }
