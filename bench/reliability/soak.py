@@ -28,6 +28,10 @@ The rule ("flat, no leak"), on the samples after the warm-up (the first sixth of
   viewer and per chat connection, and each crowd's up to 64 keep-alive connections from registering its accounts),
   so a leaked socket shows for sure only once they are gone; fds − viewers − chat is reported, not judged.
 - GC: pauses add up to less than 2 % of the wall time after the warm-up.
+- live heap: castd's GC heap after a full blocking GC at the end of the load is within +10 % (+2 MiB) of the one at
+  the end of the warm-up, under the same load. dotnet-gcdump induces each of these GCs (and its dump's biggest types
+  are diffed and printed); the heap size is castd's own figure from /metrics, taken right after. Unlike RSS, this
+  does not move with when the GC decides to collect or to give memory back.
 - liveness: castd is alive at the end, packets are delivered in every 30 s window, /healthz always answered.
 Exits 1 when a rule fails (a `--smoke` run prints the verdict but fails only if castd died or stalled: a minute is
 too short for slopes). Progress: one line a minute on stderr. Writes bench/reliability/soak.csv and soak.png.
@@ -71,6 +75,8 @@ THREADS_SLOPE_PER_10MIN = 2.0
 FDS_IDLE_TOLERANCE = 8
 TIMERS_IDLE_TOLERANCE = 8
 GC_PAUSE_SHARE = 0.02
+HEAP_GROWTH, HEAP_SLACK_MIB = 1.10, 2.0
+GCDUMP = os.environ.get("DOTNET_GCDUMP", "dotnet-gcdump")
 STALL_S = 30
 
 
@@ -319,6 +325,20 @@ def sample(castd, load, t0):
     return row
 
 
+def heap_after_full_gc(castd, path):
+    """Induces a full blocking GC in castd (dotnet-gcdump collect does, to walk the heap) and returns the GC heap after
+    it from castd's /metrics, RSS, and the dump's bytes per type (a .NET 10 dump may be lossy: types are a hint)."""
+    subprocess.run([GCDUMP, "collect", "-p", str(castd.process.pid), "-o", path], check=True, capture_output=True, timeout=300)
+    heap_mib = total(scrape(), "dotnet_gc_last_collection_heap_size_bytes") / 2**20
+    report = subprocess.run([GCDUMP, "report", path], check=True, capture_output=True, text=True, timeout=300).stdout
+    types = {}
+    for row in report.splitlines():
+        match = re.match(r"\s*([\d,]+)\s+([\d,]+)\s+(.+?)\s+\[", row)
+        if match:
+            types[match[3]] = int(match[1].replace(",", ""))
+    return dict(heap_mib=round(heap_mib, 2), rss_mib=round(proc_status(castd.process.pid)[0] / 1024, 2), types=types)
+
+
 def slope_per_10min(rows, key):
     """Least-squares slope of key against time, in units per 10 minutes."""
     xs = [r["t_s"] for r in rows]
@@ -391,6 +411,7 @@ def main():
     source = subprocess.Popen(CASTLOAD + ["source", "--port", str(SOURCE), "--channels", ",".join(CHANNELS)] + source_args,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     rows, idle_before, idle_after, stalls, healthz_failures = [], None, None, [], 0
+    heap_warm, heap_end = None, None
     died = None
     try:
         with LoggedCastd(os.path.join(tmp, "castd.log"), HTTP, STREAM, SOURCE) as castd:
@@ -428,12 +449,18 @@ def main():
                 row["gc_pause_ms"] = round(row["gc_pause_total_ms"] - (rows[-1]["gc_pause_total_ms"] if rows else idle_before["gc_pause_total_ms"]), 3)
                 row["other_fds"] = row["fds"] - row["viewers"] - row["chat"]
                 rows.append(row)
+                if heap_warm is None and row["t_s"] >= warmup_s:
+                    heap_warm = heap_after_full_gc(castd, os.path.join(tmp, "warm.gcdump"))
+                    log(f"end of warm-up: GC heap after a full GC {heap_warm['heap_mib']} MiB, RSS {heap_warm['rss_mib']} MiB")
                 if time.time() >= next_progress:
                     next_progress += 60
                     log(f"{row['t_s'] / 60:5.1f} min  RSS {row['rss_mib']:6.1f} MiB  threads {row['threads']:3}  fds {row['fds']:4}  "
                         f"GC pause {row['gc_pause_total_ms']:8.1f} ms (gen2 {row['gen2']})  heap {row['heap_mib']:5.1f} MiB  "
                         f"viewers {row['viewers']:3}  chat {row['chat']:3}  delivered {row['delivered_packets']:,}  "
                         f"fans gens {load.generations}  load {row['load1']:.1f}")
+            if died is None:
+                heap_end = heap_after_full_gc(castd, os.path.join(tmp, "end.gcdump"))
+                log(f"end of load: GC heap after a full GC {heap_end['heap_mib']} MiB, RSS {heap_end['rss_mib']} MiB")
             load.stop()
             if died is None:
                 time.sleep(DRAIN_S)
@@ -477,6 +504,10 @@ def main():
         (f"timers after the drain {idle_after['timers'] if idle_after else '-'} ≤ idle before {idle_before['timers']} + {TIMERS_IDLE_TOLERANCE}",
          idle_after is not None and idle_after["timers"] <= idle_before["timers"] + TIMERS_IDLE_TOLERANCE),
         (f"GC pauses {pause_share * 100:.3f} % of the judged wall time < {GC_PAUSE_SHARE * 100:g} %", pause_share < GC_PAUSE_SHARE),
+        (f"GC heap after a full GC at the end {heap_end['heap_mib'] if heap_end else '-'} MiB ≤ after warm-up "
+         f"{heap_warm['heap_mib'] if heap_warm else '-'} MiB × {HEAP_GROWTH} + {HEAP_SLACK_MIB:g}",
+         args.smoke or (heap_warm is not None and heap_end is not None
+                        and heap_end["heap_mib"] <= heap_warm["heap_mib"] * HEAP_GROWTH + HEAP_SLACK_MIB)),
         (f"castd alive ({died or 'yes'}), no {STALL_S} s without delivery ({len(stalls)} windows), "
          f"samples all answered ({healthz_failures} failed)", died is None and not stalls and healthz_failures == 0),
     ]
@@ -515,6 +546,12 @@ def main():
     if idle_after:
         report.append(f"usage of {load.known_users[-1]} at the end: {json.dumps(usage_sample)}; healthz viewer disconnects "
                       f"{json.dumps(health.get('viewerDisconnects'))}")
+    if heap_warm and heap_end:
+        growth = sorted(((heap_end["types"].get(t, 0) - heap_warm["types"].get(t, 0), t)
+                         for t in set(heap_warm["types"]) | set(heap_end["types"])), reverse=True)[:6]
+        report.append(f"after a full GC: warm-up GC heap {heap_warm['heap_mib']} MiB (RSS {heap_warm['rss_mib']}), end of load "
+                      f"{heap_end['heap_mib']} MiB (RSS {heap_end['rss_mib']}); the dump's types that grew most: "
+                      + ", ".join(f"{t} {b / 1024:+,.0f} KiB" for b, t in growth))
     cuts = collections.Counter()
     for _, _, summary in load.fan_summaries:
         for reason, count in re.findall(r"\[([^\]]+): (\d+)\]", summary):
