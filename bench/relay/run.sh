@@ -23,7 +23,7 @@ trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null' EXIT
 start() { # name source-port [relay-port]
   env SERVER_HOST=127.0.0.1 SERVER_PORT="${HTTP[$1]}" STREAM_HOST=127.0.0.1 STREAM_PORT="${STREAM[$1]}" \
     CHANNEL_SOURCE_HOST=127.0.0.1 CHANNEL_SOURCE_PORT="$2" CASTD_RELAY_HOST=127.0.0.1 CASTD_RELAY_PORT="${3:-0}" \
-    CASTD_DATA_DIR="$OUT/$1-data" CASTD_MAX_STREAMS_PER_USER=1000000 CASTD_SOURCE_RECONNECT_MAX_MS=100 \
+    CASTD_DATA_DIR="$OUT/$1-data" CASTD_MAX_STREAMS_PER_USER=1000000 CASTD_SOURCE_RECONNECT_MAX_MS=100 CASTD_VIEWER_CONNECTS_EXEMPT=127.0.0.1 \
     $CASTD >"$OUT/$1.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 150); do curl -fs "http://127.0.0.1:${HTTP[$1]}/healthz" >/dev/null && break; sleep 0.1; done

@@ -29,6 +29,9 @@ internal static partial class Log
     [LoggerMessage(202, LogLevel.Debug, "Viewer refused from {Remote}: ERR {Code} {Text}")]
     public static partial void ViewerRefused(ILogger logger, string? remote, int code, string text);
 
+    [LoggerMessage(203, LogLevel.Warning, "Stream port cannot accept: {Error}; raise LimitNOFILE (castd doctor)")]
+    public static partial void AcceptFailed(ILogger logger, string error);
+
     // 3xx: storage and usage
     [LoggerMessage(300, LogLevel.Information, "State store open at {Directory}")]
     public static partial void StoreOpened(ILogger logger, string directory);

@@ -33,9 +33,15 @@ internal static class CastdHost
         builder.Services.AddSystemd();
         ConfigureLogging(builder.Logging, options);
         builder.WebHost.UseSockets(sockets => sockets.Backlog = ListenBacklog);
+        // The stream port's endpoints get castd's own accept loop (ViewerListener), which turns a connect storm away first.
+        var streamEndPoints = new StreamEndPoints();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            Action<ListenOptions> viewers = listen => listen.UseConnectionHandler<ViewerConnectionHandler>();
+            Action<ListenOptions> viewers = listen =>
+            {
+                streamEndPoints.Add(listen.EndPoint);
+                listen.UseConnectionHandler<ViewerConnectionHandler>();
+            };
             // Players' connections (GET /live/…) are taken over before HTTP parsing, so their stream skips Kestrel's pipe.
             Action<ListenOptions> http = listen => listen.UseLivePlayback();
             if (passedSockets is var (httpSocket, streamSocket))
@@ -57,6 +63,10 @@ internal static class CastdHost
 
         var services = builder.Services;
         services.AddSingleton(options);
+        services.AddSingleton(streamEndPoints);
+        services.AddSingleton(new ViewerConnectRate(options.ViewerConnectsPerAddress, options.ViewerConnectsExempt));
+        // After UseSockets' factory: Kestrel asks the last one registered first, and it binds only the stream endpoints.
+        services.AddSingleton<IConnectionListenerFactory, ViewerListenerFactory>();
         // The backend is the one place that knows RocksDB from Redis; everything else asks for its parts.
         services.AddSingleton(backend);
         services.AddSingleton(backend.State);

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using Castd.Protocol.Reorder;
 
 namespace Castd.Daemon.Hosting;
@@ -30,6 +32,12 @@ internal sealed class CastdOptions
     public required TimeSpan HandshakeTimeout { get; init; }
     /// <summary>Zero: the kernel's defaults.</summary>
     public required TimeSpan ViewerDeadPeerTimeout { get; init; }
+
+    /// <summary>New stream connections a second from one address; 0 = no limit.</summary>
+    public required int ViewerConnectsPerAddress { get; init; }
+
+    /// <summary>Networks the connect rate does not apply to.</summary>
+    public required IPNetwork[] ViewerConnectsExempt { get; init; }
     public required TimeSpan LiveTimeout { get; init; }
     public required TimeSpan UsageFlushInterval { get; init; }
     public required int UsageBufferRecords { get; init; }
@@ -82,6 +90,12 @@ internal sealed class CastdOptions
             return span;
         }
 
+        // "10.0.0.0/8, 192.0.2.7": a bare address is a network of one.
+        IPNetwork[] Networks(Setting s) => [.. Text(s).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(part =>
+            IPNetwork.TryParse(part, out var network) ? network
+            : IPAddress.TryParse(part, out var address) ? new IPNetwork(address, address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128)
+            : throw new FormatException($"{s.Name}: {part} is not an address or a network such as 10.0.0.0/8."))];
+
         var window = Int(Settings.ReorderWindow, 2, 1 << 20);
         if (!int.IsPow2(window))
         {
@@ -112,6 +126,8 @@ internal sealed class CastdOptions
             GopCacheBytes = Int(Settings.GopCacheBytes, 0, 1 << 30),
             HandshakeTimeout = Millis(Settings.HandshakeTimeout, 10, 600_000),
             ViewerDeadPeerTimeout = Millis(Settings.ViewerDeadPeer, 0, 3_600_000),
+            ViewerConnectsPerAddress = Int(Settings.ViewerConnectsPerAddress, 0, 1_000_000),
+            ViewerConnectsExempt = Networks(Settings.ViewerConnectsExempt),
             LiveTimeout = Millis(Settings.LiveTimeout, 10, 600_000),
             UsageFlushInterval = Millis(Settings.UsageFlush, 10, 600_000),
             UsageBufferRecords = Int(Settings.UsageBuffer, 1, 100_000_000),
