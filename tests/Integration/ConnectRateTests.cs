@@ -45,10 +45,7 @@ public sealed class ConnectRateTests
         var sockets = new List<Socket>();
         for (var i = 0; i < count; i++)
         {
-            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            socket.Bind(new IPEndPoint(from, 0));
-            await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port));
-            sockets.Add(socket);
+            sockets.Add(await TestViewer.ConnectFromAsync(from, port));
         }
         return sockets;
     }

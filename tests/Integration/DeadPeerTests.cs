@@ -76,9 +76,7 @@ public sealed class DeadPeerTests : IAsyncLifetime
 
     private async Task<Socket> ConnectFromAsync(string address, string requestLine)
     {
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Parse(address), 0));
-        await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, _rig.Castd.StreamPort));
+        var socket = await TestViewer.ConnectFromAsync(IPAddress.Parse(address), _rig.Castd.StreamPort);
         await socket.SendAsync(Encoding.ASCII.GetBytes(requestLine));
         return socket;
     }

@@ -1,6 +1,6 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 using Castd.Daemon.Diagnostics;
 using Castd.Daemon.Viewers;
 using Castd.Protocol.Viewers;
@@ -20,8 +20,7 @@ internal sealed class ViewerListener(Socket listenSocket, SocketConnectionContex
     /// <summary>Out of file descriptors: accepting again at once would spin; a moment lets connections close.</summary>
     private static readonly TimeSpan DescriptorsExhaustedPause = TimeSpan.FromMilliseconds(20);
 
-    private readonly byte[] _refusal = Encoding.ASCII.GetBytes(
-        $"ERR {ViewerReply.TooManyStreams} too many connections from your address: at most {rate.PerAddressPerSecond} a second\n");
+    private readonly (string Text, byte[] Line) _refusal = Refusal(rate.PerAddressPerSecond);
 
     public EndPoint EndPoint => listenSocket.LocalEndPoint!;
 
@@ -61,16 +60,25 @@ internal sealed class ViewerListener(Socket listenSocket, SocketConnectionContex
     private void Refuse(Socket socket, IPEndPoint remote)
     {
         counters.CountRefusal(ViewerReply.TooManyStreams);
-        Log.ViewerRefused(logger, remote.ToString(), ViewerReply.TooManyStreams, "connect rate");
+        Log.ViewerRefused(logger, remote.ToString(), ViewerReply.TooManyStreams, _refusal.Text);
         try
         {
             // A fresh socket's send buffer is empty: the line goes without waiting, even on a blocking send.
-            socket.Send(_refusal, SocketFlags.None, out _);
+            socket.Send(_refusal.Line, SocketFlags.None, out _);
         }
         catch (SocketException)
         {
         }
         socket.Dispose();
+    }
+
+    /// <summary>The refusal's text and its ERR line, formatted once as every refusal on the stream port is.</summary>
+    private static (string Text, byte[] Line) Refusal(int perSecond)
+    {
+        var text = $"too many connections from your address: at most {perSecond} a second";
+        var line = new ArrayBufferWriter<byte>();
+        ViewerReply.WriteError(line, ViewerReply.TooManyStreams, text);
+        return (text, line.WrittenSpan.ToArray());
     }
 
     public ValueTask UnbindAsync(CancellationToken cancellationToken = default)

@@ -27,6 +27,15 @@ internal sealed class TestViewer : IAsyncDisposable
         return viewer;
     }
 
+    /// <summary>A bare socket to castd's stream port from another loopback address (127.0.0.x), which castd sees as another client.</summary>
+    public static async Task<Socket> ConnectFromAsync(IPAddress from, int port)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(from, 0));
+        await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port));
+        return socket;
+    }
+
     public Socket Socket => _socket;
 
     public bool Closed { get; private set; }
