@@ -26,8 +26,8 @@ class Castd:
                         CHANNEL_SOURCE_PORT=str(source_port), CASTD_SOURCE_RECONNECT_MAX_MS="100",
                         # Bench crowds connect from 127.0.0.1 faster than one address may; abusers use other addresses.
                         CASTD_VIEWER_CONNECTS_EXEMPT="127.0.0.1",
-                        CASTD_DATA_DIR=os.path.join(self.data, "castd"),
-                        **{name: str(value) for name, value in settings.items()})
+                        CASTD_DATA_DIR=os.path.join(self.data, "castd"))
+        self.env.update({name: str(value) for name, value in settings.items()})
 
     def __enter__(self):
         self.process = subprocess.Popen(CASTD, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -6,12 +6,15 @@ using Castd.Tests.Integration.Infrastructure;
 namespace Castd.Tests.Integration;
 
 /// <summary>
-/// The stream port's connect rate per address (issue 9, connect storms): past it a connection gets <c>ERR 429</c> at
-/// accept and is closed; other addresses and exempt ones are not held back.
+/// The stream port's connect rates (issue 9, connect storms): past its address's rate a connection gets <c>ERR 429</c>
+/// at accept and is closed, past the total for all addresses <c>ERR 503</c>; exempt addresses are never held back.
 /// </summary>
 public sealed class ConnectRateTests
 {
     private const int PerSecond = 5;
+
+    private static readonly string AddressRefusal = $"ERR 429 too many connections from your address: at most {PerSecond} a second\n";
+    private static readonly string TotalRefusal = $"ERR 503 too many new connections: at most {PerSecond} a second, try again\n";
 
     [Fact]
     public async Task PastTheRate_AnAddressGets429AtAccept_OtherAndExemptAddressesDoNot()
@@ -25,19 +28,46 @@ public sealed class ConnectRateTests
         var port = rig.Castd.StreamPort;
 
         var storm = await OpenAsync(port, IPAddress.Parse("127.0.0.2"), 20);
-        var (admitted, refused) = await SortAsync(storm);
+        var (admitted, refused) = await SortAsync(storm, AddressRefusal);
         // A bucket holds PerSecond tokens and gets them back once a second: the 20 connects land in one or two seconds.
         Assert.InRange(admitted, PerSecond, 2 * PerSecond);
         Assert.Equal(20, admitted + refused);
 
         // While 127.0.0.2 is held back, another address still gets its own PerSecond, and the exempt one all 20.
-        Assert.Equal((PerSecond, 0), await SortAsync(await OpenAsync(port, IPAddress.Parse("127.0.0.3"), PerSecond)));
-        Assert.Equal((20, 0), await SortAsync(await OpenAsync(port, IPAddress.Loopback, 20)));
+        Assert.Equal((PerSecond, 0), await SortAsync(await OpenAsync(port, IPAddress.Parse("127.0.0.3"), PerSecond), AddressRefusal));
+        Assert.Equal((20, 0), await SortAsync(await OpenAsync(port, IPAddress.Loopback, 20), AddressRefusal));
 
         // An admitted connection is an ordinary viewer.
         await using var viewer = await TestViewer.ConnectAsync(port, "erin chan01 framed\n");
         await StreamingTests.WaitForViewersAsync(rig.Castd, 1);
         Assert.Equal(refused, (await rig.Castd.HealthAsync()).GetProperty("viewerRefusals").GetProperty("429").GetInt64());
+    }
+
+    [Fact]
+    public async Task PastTheTotal_AStormFromManyAddressesGets503AtAccept_ExemptAddressesDoNot()
+    {
+        await using var rig = await CastdRig.StartAsync(["erin"], new Dictionary<string, string>
+        {
+            ["CASTD_VIEWER_CONNECTS_PER_SECOND"] = PerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["CASTD_HANDSHAKE_TIMEOUT_MS"] = "30000",
+        });
+        var port = rig.Castd.StreamPort;
+
+        // One connect from each of 20 addresses: each well inside its own rate (20 a second), together past the total.
+        var storm = new List<Socket>();
+        for (var i = 0; i < 20; i++)
+        {
+            storm.Add(await TestViewer.ConnectFromAsync(new IPAddress([127, 0, 1, (byte)(10 + i)]), port));
+        }
+        var (admitted, refused) = await SortAsync(storm, TotalRefusal);
+        Assert.InRange(admitted, PerSecond, 2 * PerSecond);
+        Assert.Equal(20, admitted + refused);
+
+        // The exempt address takes nothing from the total and is never refused by it.
+        Assert.Equal((20, 0), await SortAsync(await OpenAsync(port, IPAddress.Loopback, 20), TotalRefusal));
+        var refusals = (await rig.Castd.HealthAsync()).GetProperty("viewerRefusals");
+        Assert.Equal(refused, refusals.GetProperty("503").GetInt64());
+        Assert.Equal(0, refusals.GetProperty("429").GetInt64());
     }
 
     private static async Task<List<Socket>> OpenAsync(int port, IPAddress from, int count)
@@ -51,7 +81,7 @@ public sealed class ConnectRateTests
     }
 
     /// <summary>Refused connections get the ERR line and a close at once; admitted ones hear nothing until their request line.</summary>
-    private static async Task<(int Admitted, int Refused)> SortAsync(List<Socket> sockets)
+    private static async Task<(int Admitted, int Refused)> SortAsync(List<Socket> sockets, string refusal)
     {
         using var quiet = new CancellationTokenSource(TimeSpan.FromSeconds(1));
         var refused = await Task.WhenAll(sockets.Select(async socket =>
@@ -62,7 +92,7 @@ public sealed class ConnectRateTests
                 try
                 {
                     var count = await socket.ReceiveAsync(line, quiet.Token);
-                    Assert.StartsWith($"ERR 429 too many connections from your address: at most {PerSecond} a second\n", Encoding.ASCII.GetString(line, 0, count), StringComparison.Ordinal);
+                    Assert.StartsWith(refusal, Encoding.ASCII.GetString(line, 0, count), StringComparison.Ordinal);
                     return true;
                 }
                 catch (OperationCanceledException)

@@ -21,6 +21,7 @@ internal static class AbuseCommand
         var duration = new Option<TimeSpan>("--duration") { Description = "how long the abuse lasts; everything is closed at its end", CustomParser = Durations.Parse, DefaultValueFactory = _ => TimeSpan.FromSeconds(20) };
         var stormRate = new Option<int>("--storm-rate") { Description = "connects per second of the storm (half close at once, half send a request line and close)", DefaultValueFactory = _ => 10_000 };
         var stormDuration = new Option<TimeSpan>("--storm-duration") { Description = "how long the storm lasts", CustomParser = Durations.Parse, DefaultValueFactory = _ => TimeSpan.FromSeconds(5) };
+        var stormAddresses = new Option<int>("--storm-addresses") { Description = "loopback source addresses the storm spreads over, from 127.1.0.0 (1-65536)", DefaultValueFactory = _ => 16 };
         var slowloris = new Option<int>("--slowloris") { Description = "connections held without a request line (reopened when castd closes them)", DefaultValueFactory = _ => 1000 };
         var badLines = new Option<int>("--bad-lines-rate") { Description = "overlong and binary request lines per second", DefaultValueFactory = _ => 200 };
         var nonReaders = new Option<int>("--non-readers") { Description = "viewers that complete the handshake (framed) and never read", DefaultValueFactory = _ => 100 };
@@ -29,14 +30,14 @@ internal static class AbuseCommand
 
         var command = new Command("abuse", "Hostile viewers against castd's stream port for a while; one JSON line of what was done and what castd answered.")
         {
-            stream, user, channels, duration, stormRate, stormDuration, slowloris, badLines, nonReaders, halfOpen, halfOpenFrom,
+            stream, user, channels, duration, stormRate, stormDuration, stormAddresses, slowloris, badLines, nonReaders, halfOpen, halfOpenFrom,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
             var (host, port) = result.GetValue(stream);
             var options = new AbuseOptions(
                 new IPEndPoint(IPAddress.Parse(host), port), result.GetValue(user)!, result.GetValue(channels)!.Split(','),
-                result.GetValue(duration), result.GetValue(stormRate), result.GetValue(stormDuration), result.GetValue(slowloris),
+                result.GetValue(duration), result.GetValue(stormRate), result.GetValue(stormDuration), Math.Clamp(result.GetValue(stormAddresses), 1, 65536), result.GetValue(slowloris),
                 result.GetValue(badLines), result.GetValue(nonReaders), result.GetValue(halfOpen), IPAddress.Parse(result.GetValue(halfOpenFrom)!));
             await RunAsync(options, Console.Out, cancellationToken);
             return 0;

@@ -8,6 +8,7 @@ namespace Castd.Castload.Abuse;
 /// <param name="Duration">How long the whole abuse lasts; everything still open is closed at its end.</param>
 /// <param name="StormRate">Connects per second of the storm; half close at once, half send a request line first.</param>
 /// <param name="StormDuration">How long the storm lasts, from the start.</param>
+/// <param name="StormAddresses">Loopback source addresses the storm spreads over (127.1.0.0 onwards): a few test a limit per address, many the total.</param>
 /// <param name="Slowloris">Connections held open without a request line (half send a prefix of one), reopened when castd closes them.</param>
 /// <param name="BadLinesRate">Request lines per second that are overlong or binary, alternately.</param>
 /// <param name="NonReaders">Viewers that complete the handshake and never read.</param>
@@ -20,6 +21,7 @@ internal sealed record AbuseOptions(
     TimeSpan Duration,
     int StormRate,
     TimeSpan StormDuration,
+    int StormAddresses,
     int Slowloris,
     int BadLinesRate,
     int NonReaders,

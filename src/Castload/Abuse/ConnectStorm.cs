@@ -10,12 +10,6 @@ namespace Castd.Castload.Abuse;
 /// </summary>
 internal sealed class ConnectStorm(AbuseOptions options, AbuseTally tally)
 {
-    /// <summary>
-    /// The closing side keeps each connection 60 s in TIME_WAIT, and an address has 28,232 ephemeral ports
-    /// (32768–60999): 16 loopback source addresses hold 450 k recent connects, several 10 k/s × 5 s storms.
-    /// </summary>
-    private const int SourceAddresses = 16;
-
     /// <summary>A loopback connect takes well under a millisecond; 1,024 in flight is 100 ms of a 10 k/s storm, a stalled accept queue shows as a lower rate.</summary>
     private const int MaxInFlight = 1024;
 
@@ -27,8 +21,11 @@ internal sealed class ConnectStorm(AbuseOptions options, AbuseTally tally)
         var handshake = i % 2 == 1;
         try
         {
-            // 127.0.0.10 onwards: clear of 127.0.0.1, where the healthy viewers and the rest connect from.
-            var from = new IPAddress([127, 0, 0, (byte)(10 + i / 2 % SourceAddresses)]);
+            // 127.1.0.0 onwards: clear of 127.0.0.x, where the healthy viewers and the rest connect from. The closing
+            // side keeps each connection 60 s in TIME_WAIT and an address has 28,232 ephemeral ports (32768–60999):
+            // 16 addresses hold 450 k recent connects, several 10 k/s × 5 s storms.
+            var address = (int)(i / 2 % options.StormAddresses);
+            var from = new IPAddress([127, 1, (byte)(address >> 8), (byte)address]);
             using var socket = await AbuseSocket.ConnectAsync(options.Stream, from, 0, CancellationToken.None);
             if (handshake)
             {

@@ -27,7 +27,7 @@ internal static partial class Log
     public static partial void ViewerLeft(ILogger logger, string user, string channel, string reason, long packets, long bytes);
 
     [LoggerMessage(202, LogLevel.Debug, "Viewer refused from {Remote}: ERR {Code} {Text}")]
-    public static partial void ViewerRefused(ILogger logger, string? remote, int code, string text);
+    public static partial void ViewerRefused(ILogger logger, object? remote, int code, string text);
 
     [LoggerMessage(203, LogLevel.Warning, "Stream port cannot accept: {Error}; raise LimitNOFILE (castd doctor)")]
     public static partial void AcceptFailed(ILogger logger, string error);

@@ -64,7 +64,7 @@ internal static class CastdHost
         var services = builder.Services;
         services.AddSingleton(options);
         services.AddSingleton(streamEndPoints);
-        services.AddSingleton(new ViewerConnectRate(options.ViewerConnectsPerAddress, options.ViewerConnectsExempt));
+        services.AddSingleton(new ViewerConnectRate(options.ViewerConnectsPerAddress, options.ViewerConnectsPerSecond, options.ViewerConnectsExempt));
         // After UseSockets' factory: Kestrel asks the last one registered first, and it binds only the stream endpoints.
         services.AddSingleton<IConnectionListenerFactory, ViewerListenerFactory>();
         // The backend is the one place that knows RocksDB from Redis; everything else asks for its parts.

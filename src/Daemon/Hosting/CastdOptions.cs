@@ -36,7 +36,10 @@ internal sealed class CastdOptions
     /// <summary>New stream connections a second from one address; 0 = no limit.</summary>
     public required int ViewerConnectsPerAddress { get; init; }
 
-    /// <summary>Networks the connect rate does not apply to.</summary>
+    /// <summary>New stream connections a second from all addresses together; 0 = no limit.</summary>
+    public required int ViewerConnectsPerSecond { get; init; }
+
+    /// <summary>Networks the connect rates do not apply to.</summary>
     public required IPNetwork[] ViewerConnectsExempt { get; init; }
     public required TimeSpan LiveTimeout { get; init; }
     public required TimeSpan UsageFlushInterval { get; init; }
@@ -127,6 +130,7 @@ internal sealed class CastdOptions
             HandshakeTimeout = Millis(Settings.HandshakeTimeout, 10, 600_000),
             ViewerDeadPeerTimeout = Millis(Settings.ViewerDeadPeer, 0, 3_600_000),
             ViewerConnectsPerAddress = Int(Settings.ViewerConnectsPerAddress, 0, 1_000_000),
+            ViewerConnectsPerSecond = Int(Settings.ViewerConnects, 0, 10_000_000),
             ViewerConnectsExempt = Networks(Settings.ViewerConnectsExempt),
             LiveTimeout = Millis(Settings.LiveTimeout, 10, 600_000),
             UsageFlushInterval = Millis(Settings.UsageFlush, 10, 600_000),

@@ -27,8 +27,9 @@ internal static class Settings
     public static readonly Setting GopCacheBytes = new("CASTD_GOP_CACHE_BYTES", "8388608", "Fast-start cache per channel: MPEG-TS payloads since the latest keyframe, handed to a joining viewer first; 0 = off.");
     public static readonly Setting HandshakeTimeout = new("CASTD_HANDSHAKE_TIMEOUT_MS", "5000", "Time a viewer has to send its request line.");
     public static readonly Setting ViewerDeadPeer = new("CASTD_VIEWER_DEAD_PEER_MS", "15000", "A viewer whose peer acknowledges nothing this long is cut (TCP_USER_TIMEOUT, plus keepalive probes while its channel is silent): a half-open socket, the peer gone without FIN or RST, is found even on a channel that is not live; 0 = kernel defaults (about 15 min).");
-    public static readonly Setting ViewerConnectsPerAddress = new("CASTD_VIEWER_CONNECTS_PER_ADDRESS", "200", "New stream connections one address may open a second; the rest get ERR 429 at accept and are closed, before any other work (a connect storm); 0 = no limit.");
-    public static readonly Setting ViewerConnectsExempt = new("CASTD_VIEWER_CONNECTS_EXEMPT", "", "Addresses or networks never held to the connect rate, comma-separated (e.g. a NAT gateway, 10.0.0.0/8).");
+    public static readonly Setting ViewerConnectsPerAddress = new("CASTD_VIEWER_CONNECTS_PER_ADDRESS", "20", "New stream connections one address may open a second; the rest get ERR 429 at accept and are closed, before any other work (a connect storm); 0 = no limit.");
+    public static readonly Setting ViewerConnects = new("CASTD_VIEWER_CONNECTS_PER_SECOND", "1000", "New stream connections all addresses together may open a second; the rest get ERR 503 at accept and are closed (a storm from many addresses); 0 = no limit.");
+    public static readonly Setting ViewerConnectsExempt = new("CASTD_VIEWER_CONNECTS_EXEMPT", "", "Addresses or networks never held to the connect rates, comma-separated (e.g. a NAT gateway, 10.0.0.0/8).");
     public static readonly Setting LiveTimeout = new("CASTD_LIVE_TIMEOUT_MS", "1000", "A channel counts as live (for watch time) this long after its last packet.");
     public static readonly Setting UsageFlush = new("CASTD_USAGE_FLUSH_MS", "1000", "Interval of the batched usage writes; the most a crash can lose.");
     public static readonly Setting MaxStreams = new("CASTD_MAX_STREAMS_PER_USER", "3", "Concurrent sessions per account: stream viewers and HTTP sessions together.");
@@ -48,7 +49,7 @@ internal static class Settings
     [
         ServerHost, ServerPort, StreamHost, StreamPort, RelayHost, RelayPort, SourceHost, SourcePort, BatchSize,
         DataDir, StoreWriteBuffer, Redis, MaxPayload, ReorderWindow, GapTimeout, StartupHold, ReconnectMax, SourceStallTimeout, ViewerBuffer, GopCacheBytes,
-        HandshakeTimeout, ViewerDeadPeer, ViewerConnectsPerAddress, ViewerConnectsExempt, LiveTimeout, UsageFlush, UsageBuffer, MaxStreams, SessionTtl, Metrics, ReadyWithoutSource, LogLevel, LogFormat,
+        HandshakeTimeout, ViewerDeadPeer, ViewerConnectsPerAddress, ViewerConnects, ViewerConnectsExempt, LiveTimeout, UsageFlush, UsageBuffer, MaxStreams, SessionTtl, Metrics, ReadyWithoutSource, LogLevel, LogFormat,
         ChatOpen, ChatMaxConnections, ChatMaxMessage,
     ];
 

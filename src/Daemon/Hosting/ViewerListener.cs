@@ -11,8 +11,8 @@ namespace Castd.Daemon.Hosting;
 
 /// <summary>
 /// The stream port's accept loop: Kestrel's own socket connections for the viewers <see cref="ViewerConnectRate"/>
-/// lets through; for the rest one <c>ERR 429</c> line and a close, straight on the accepted socket, with no Kestrel
-/// connection, pipe or request line behind it.
+/// lets through; for the rest one <c>ERR 429</c> (their address's rate) or <c>ERR 503</c> (the total) line and a close,
+/// straight on the accepted socket, with no Kestrel connection, pipe or request line behind it.
 /// </summary>
 internal sealed class ViewerListener(Socket listenSocket, SocketConnectionContextFactory connections, ViewerConnectRate rate, ViewerCounters counters, ILogger logger)
     : IConnectionListener
@@ -20,7 +20,11 @@ internal sealed class ViewerListener(Socket listenSocket, SocketConnectionContex
     /// <summary>Out of file descriptors: accepting again at once would spin; a moment lets connections close.</summary>
     private static readonly TimeSpan DescriptorsExhaustedPause = TimeSpan.FromMilliseconds(20);
 
-    private readonly (string Text, byte[] Line) _refusal = Refusal(rate.PerAddressPerSecond);
+    private readonly (string Text, byte[] Line) _addressRefusal =
+        Refusal(ViewerReply.TooManyStreams, $"too many connections from your address: at most {rate.PerAddressPerSecond} a second");
+
+    private readonly (string Text, byte[] Line) _totalRefusal =
+        Refusal(ViewerReply.Unavailable, $"too many new connections: at most {rate.TotalPerSecond} a second, try again");
 
     public EndPoint EndPoint => listenSocket.LocalEndPoint!;
 
@@ -48,23 +52,26 @@ internal sealed class ViewerListener(Socket listenSocket, SocketConnectionContex
                 await Task.Delay(DescriptorsExhaustedPause, CancellationToken.None);
                 continue;
             }
-            if (socket.RemoteEndPoint is not IPEndPoint remote || rate.TryAdmit(remote.Address))
+            var refusal = socket.RemoteEndPoint is IPEndPoint remote ? rate.TryAdmit(remote.Address) : 0;
+            if (refusal == 0)
             {
                 socket.NoDelay = true;
                 return connections.Create(socket);
             }
-            Refuse(socket, remote);
+            Refuse(socket, refusal);
         }
     }
 
-    private void Refuse(Socket socket, IPEndPoint remote)
+    private void Refuse(Socket socket, int code)
     {
-        counters.CountRefusal(ViewerReply.TooManyStreams);
-        Log.ViewerRefused(logger, remote.ToString(), ViewerReply.TooManyStreams, _refusal.Text);
+        var (text, line) = code == ViewerReply.TooManyStreams ? _addressRefusal : _totalRefusal;
+        counters.CountRefusal(code);
+        // The endpoint, not its text: the message formats it only when debug logging is on.
+        Log.ViewerRefused(logger, socket.RemoteEndPoint, code, text);
         try
         {
             // A fresh socket's send buffer is empty: the line goes without waiting, even on a blocking send.
-            socket.Send(_refusal.Line, SocketFlags.None, out _);
+            socket.Send(line, SocketFlags.None, out _);
         }
         catch (SocketException)
         {
@@ -72,12 +79,11 @@ internal sealed class ViewerListener(Socket listenSocket, SocketConnectionContex
         socket.Dispose();
     }
 
-    /// <summary>The refusal's text and its ERR line, formatted once as every refusal on the stream port is.</summary>
-    private static (string Text, byte[] Line) Refusal(int perSecond)
+    /// <summary>A refusal's text and its ERR line, formatted once as every refusal on the stream port is.</summary>
+    private static (string Text, byte[] Line) Refusal(int code, string text)
     {
-        var text = $"too many connections from your address: at most {perSecond} a second";
         var line = new ArrayBufferWriter<byte>();
-        ViewerReply.WriteError(line, ViewerReply.TooManyStreams, text);
+        ViewerReply.WriteError(line, code, text);
         return (text, line.WrittenSpan.ToArray());
     }
 
