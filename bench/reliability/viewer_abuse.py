@@ -375,6 +375,7 @@ def plot(r, path):
     mids = [statistics.mean([s["t"] for s in samples if s["phase"] == p["phase"]] or [0]) for p in r["phases"]]
     bottom.plot(mids, [p["latency"]["latencyP50Ms"] for p in r["phases"]], "o-", label="healthy p50")
     bottom.plot(mids, [p["latency"]["latencyP99Ms"] for p in r["phases"]], "s-", label="healthy p99")
+    bottom.plot(mids, [p["castdDeliveryP99S"] * 1000 for p in r["phases"]], "^:", label="castd-side p99")
     bottom.axhline(2 * r["cleanP99Ms"], color="grey", linestyle="--", label="2 × median clean p99")
     bottom.set_ylabel("latency ms")
     bottom.set_xlabel("seconds since the healthy viewers started")
