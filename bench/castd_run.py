@@ -1,5 +1,7 @@
 """What the benchmark scripts share: where the Release builds are, and a castd process on loopback ports."""
+import collections
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -9,6 +11,8 @@ import urllib.request
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CASTLOAD = ["dotnet", os.path.join(ROOT, "src/Castload/bin/Release/net10.0/castload.dll")]
 CASTD = ["dotnet", os.path.join(ROOT, "src/Daemon/bin/Release/net10.0/castd.dll")]
+# bench/install-gcdump.sh installs it and prints its path; the scripts that induce full GCs pass it on.
+GCDUMP = os.environ.get("DOTNET_GCDUMP", "dotnet-gcdump")
 
 
 def log(message):
@@ -45,6 +49,32 @@ class Castd:
         urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{self.http_port}/register",
                                                       data=user.encode())).read()
 
+    def metrics(self):
+        """/metrics as {name: {labels: value}}."""
+        series = collections.defaultdict(dict)
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.http_port}/metrics", timeout=30) as response:
+            for line in response.read().decode().splitlines():
+                match = line and line[0] != "#" and re.match(r"([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)", line)
+                if match:
+                    series[match[1]][match[2] or ""] = float(match[3])
+        return series
+
+    def heap_after_full_gc(self, path):
+        """Induces a full blocking GC in castd (dotnet-gcdump collect does, to walk the heap) and returns the GC heap
+        after it from castd's /metrics, RSS, and the dump's bytes per type (a .NET 10 dump may be lossy: types are a
+        hint). Unlike RSS or the heap between collections, this does not move with when the GC decides to collect or
+        to give memory back."""
+        subprocess.run([GCDUMP, "collect", "-p", str(self.process.pid), "-o", path], check=True, capture_output=True, timeout=300)
+        heap_mib = metric_total(self.metrics(), "dotnet_gc_last_collection_heap_size_bytes") / 2**20
+        report = subprocess.run([GCDUMP, "report", path], check=True, capture_output=True, text=True, timeout=300).stdout
+        os.remove(path)
+        types = {}
+        for row in report.splitlines():
+            match = re.match(r"\s*([\d,]+)\s+([\d,]+)\s+(.+?)\s+\[", row)
+            if match:
+                types[match[3]] = int(match[1].replace(",", ""))
+        return dict(heap_mib=round(heap_mib, 2), rss_mib=round(self.rss_kib() / 1024, 2), types=types)
+
     def rss_kib(self):
         with open(f"/proc/{self.process.pid}/status") as status:
             return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
@@ -62,3 +92,8 @@ class Castd:
         except subprocess.TimeoutExpired:
             self.process.kill()
         subprocess.run(["rm", "-rf", self.data])
+
+
+def metric_total(series, name, label=None):
+    """The sum of a metric's series, or of those whose labels contain label."""
+    return sum(v for k, v in series.get(name, {}).items() if label is None or label in k)

@@ -10,7 +10,4 @@ if ! $python -c "import matplotlib" 2>/dev/null; then
   [[ -n "$(ls /var/lib/apt/lists 2>/dev/null | grep -v -e lock -e partial -e auxfiles)" ]] || apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=300 python3-matplotlib >/dev/null
 fi
-# dotnet-gcdump (Microsoft's, from NuGet) induces the full GCs that the live-heap rule compares.
-tools="${XDG_CACHE_HOME:-$HOME/.cache}/castd/tools"
-[[ -x "$tools/dotnet-gcdump" ]] || dotnet tool install --tool-path "$tools" dotnet-gcdump --version 10.0.750501 >&2
-DOTNET_GCDUMP="$tools/dotnet-gcdump" exec $python bench/reliability/soak.py "$@"
+DOTNET_GCDUMP="$(bench/install-gcdump.sh)" exec $python bench/reliability/soak.py "$@"

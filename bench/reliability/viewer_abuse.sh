@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Viewer abuse at scale (issue 9): installs what it needs from Debian, builds, runs bench/reliability/viewer_abuse.py.
+# Viewer abuse at scale (issue 9): installs what it needs from Debian and dotnet-gcdump, builds, runs bench/reliability/viewer_abuse.py.
 #   bench/reliability/viewer_abuse.sh           full run, about 5 minutes: 9,900 healthy viewers, 3 × clean/abused
 #   bench/reliability/viewer_abuse.sh --smoke   about 1.5 minutes at a tenth of the load (accounting and cuts, not the ratio)
 # As root: the half-open sockets are made with iptables rules on lo (removed at exit).
@@ -17,4 +17,4 @@ fi
 lock=${CASTD_BUILD_LOCK-/tmp/castd-build.lock}
 ${lock:+flock "$lock"} dotnet build -c Release -v quiet -nologo src/Daemon/Daemon.csproj >&2
 ${lock:+flock "$lock"} dotnet build -c Release -v quiet -nologo src/Castload/Castload.csproj >&2
-exec $python bench/reliability/viewer_abuse.py "$@"
+DOTNET_GCDUMP="$(bench/install-gcdump.sh)" exec $python bench/reliability/viewer_abuse.py "$@"
