@@ -57,6 +57,20 @@ public sealed class WebContentTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, third.StatusCode);
     }
 
+    [Theory]
+    [InlineData("/")]
+    [InlineData("/web/mpegts.js")]
+    public async Task Head_GetsTheGetsHeaders_AndNoBody(string path)
+    {
+        using var get = await Castd.Http.GetAsync(path);
+        using var head = await Castd.Http.SendAsync(new HttpRequestMessage(HttpMethod.Head, path));
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        Assert.Equal(get.Headers.ETag, head.Headers.ETag);
+        Assert.Equal(get.Content.Headers.ContentType, head.Content.Headers.ContentType);
+        Assert.Equal((await get.Content.ReadAsByteArrayAsync()).Length, head.Content.Headers.ContentLength);
+        Assert.Empty(await head.Content.ReadAsByteArrayAsync());
+    }
+
     [Fact]
     public async Task UnknownFile_Is404()
     {

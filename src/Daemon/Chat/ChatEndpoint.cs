@@ -7,8 +7,8 @@ using Microsoft.AspNetCore.Http.Features;
 namespace Castd.Daemon.Chat;
 
 /// <summary>
-/// <c>ws://host:port/chat?user=&lt;handle&gt;</c>, and <c>/?user=</c> for old gochat clients (SPEC §6). A plain GET of
-/// <c>/</c> shares the route, so it is answered here with the watch page.
+/// <c>ws://host:port/chat?user=&lt;handle&gt;</c>, and <c>/?user=</c> for old gochat clients (SPEC §6). A plain GET (or
+/// HEAD) of <c>/</c> shares the route, so it is answered here with the watch page.
 /// </summary>
 internal static class ChatEndpoint
 {
@@ -22,7 +22,7 @@ internal static class ChatEndpoint
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
-            return context.Request.Path == "/" && HttpMethods.IsGet(context.Request.Method)
+            return context.Request.Path == "/" && (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method))
                 ? WebContent.Serve(context, WebContent.PageName)
                 : Results.BadRequest("expected a WebSocket upgrade: ws://host:port/chat?user=<handle>");
         }

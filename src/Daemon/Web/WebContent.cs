@@ -18,7 +18,9 @@ internal static class WebContent
 
     private static readonly FrozenDictionary<string, WebFile> Files = Load();
 
-    public static void MapWebContent(this IEndpointRouteBuilder app) => app.MapGet("/web/{file}", (HttpContext context, string file) => Serve(context, file));
+    /// <summary>GET and HEAD: a HEAD (curl -I, link checkers, monitors) gets the GET's headers and no body.</summary>
+    public static void MapWebContent(this IEndpointRouteBuilder app) =>
+        app.MapMethods("/web/{file}", [HttpMethods.Get, HttpMethods.Head], (HttpContext context, string file) => Serve(context, file));
 
     /// <summary>Writes one file, or a 304 when the browser's copy is current, or a 404.</summary>
     public static IResult Serve(HttpContext context, string name)
