@@ -10,14 +10,26 @@ too (and any left by an earlier killed run are removed at start).
 
 Sampled: castd's RSS, threads and open fds (/proc), its CPU, its /healthz counters, and its own delivery latency
 (castd_delivery_latency_seconds from /metrics: receipt -> send done, interpolated within its buckets), which tells
-castd's delay from the clients', and the CPU the attacker's process took. Pass: median abused p99 <= 2x median clean p99, and the
-storm alone (from 16 addresses, then from 1,024) within 2x too, end to end and castd-side; no healthy viewer cut; RSS bounded (see BOUND_*); every abusive connection castd accepted is in its
-refusal or disconnect counters. Prints a markdown summary, writes bench/reliability/viewer_abuse.json and
-bench/viewer-abuse.png; exits 1 when a rule fails.
+castd's delay from the clients', and the CPU the attacker's process took. After each clean and abused phase,
+dotnet-gcdump induces a full blocking GC (outside any measured phase) and castd's GC heap after it is recorded.
+
+The storm alone runs at full client priority (from 16 addresses, then from 1,024), and after each one a control phase:
+no abusive traffic, but a CPU burner takes the same CPU time the attacker's client took, over the same time. On 2
+shared cores the attacker's client competes with the healthy crowd's client for CPU, which an attacker on its own
+machines would not; the control is a clean run with that CPU taken away, so the storm's ratio to it is what castd's
+side of the storm (accepting, refusing, the kernel's handshakes) costs the healthy viewers. The ratio to the ordinary
+clean phases is printed too.
+
+Pass: median abused p99 <= 2x median clean p99; each storm's p99 <= 2x its control's, end to end, and its castd-side
+p99 <= 2x the median clean castd-side p99; no healthy viewer cut; RSS bounded (see BOUND_*) and the live heap after a
+full GC not growing round over round; every abusive connection castd accepted is in its refusal or disconnect
+counters. Prints a markdown summary, writes bench/reliability/viewer_abuse.json and bench/viewer-abuse.png; exits 1
+when a rule fails.
    bench/reliability/viewer_abuse.py [--smoke] [--rounds N] [--phase SECONDS] [--viewers N] [--rate PACKETS_PER_S]
 """
 import argparse
 import json
+import math
 import os
 import resource
 import signal
@@ -29,7 +41,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from castd_run import CASTLOAD, ROOT, Castd, log  # noqa: E402
+from castd_run import CASTLOAD, ROOT, Castd, log, metric_total  # noqa: E402
 
 HTTP, STREAM, SOURCE = 18480, 19411, 19410
 CHANNELS = ["vab001", "vab002", "vab003"]
@@ -47,8 +59,19 @@ VIEWER_BUFFER = 1 << 20  # castd's default outbound budget per viewer, left as i
 # and the packets the lagging viewers keep alive are at most one budget per channel (they share the same buffers).
 BOUND_PER_CONNECTION_KIB = 64
 BOUND_PACKETS_KIB = len(CHANNELS) * VIEWER_BUFFER // 1024
-# No leak: an abused phase's peak stays within this of the first abused phase's peak.
-BOUND_GROWTH = 1.10
+# No leak: the GC heap after a full GC following an abused phase stays within this of the first one's (+ slack).
+BOUND_GROWTH, BOUND_SLACK_MIB = 1.10, 2.0
+# Time for the healthy crowd's backlog to drain after the induced full GC's pause, before the next phase starts.
+AFTER_GC_S = 3
+# The control phase's CPU burner: spins while its CPU time is behind share × the time elapsed, sleeps 1 ms otherwise,
+# so it takes its share even when the scheduler holds it back for a while.
+BURNER = """import sys, time
+share, seconds = float(sys.argv[1]), float(sys.argv[2])
+start, cpu = time.monotonic(), time.process_time()
+while (elapsed := time.monotonic() - start) < seconds:
+    if time.process_time() - cpu >= share * elapsed:
+        time.sleep(0.001)
+"""
 
 
 def parse_args():
@@ -96,13 +119,12 @@ class Firewall:
             subprocess.run(["iptables", "-w", "-D"] + self.rules.pop(), check=False)
 
 
-def delivery_buckets():
+def delivery_buckets(castd):
     """castd's own delivery latency histogram (receipt -> send done), summed over series: {le: count}."""
     buckets = {}
-    for line in urllib.request.urlopen(f"http://127.0.0.1:{HTTP}/metrics", timeout=30).read().decode().splitlines():
-        if line.startswith("castd_delivery_latency_seconds_bucket"):
-            le = line.split('le="', 1)[1].split('"', 1)[0]
-            buckets[float(le)] = buckets.get(float(le), 0) + float(line.rsplit(" ", 1)[1])
+    for labels, count in castd.metrics()["castd_delivery_latency_seconds_bucket"].items():
+        le = float(labels.split('le="', 1)[1].split('"', 1)[0])
+        buckets[le] = buckets.get(le, 0) + count
     return buckets
 
 
@@ -180,8 +202,21 @@ def abuse(args, address, firewall, storm_addresses=None):
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise SystemExit("castload abuse failed")
-    return dict(tally, phase=None, halfOpenFrom=address if mix["half_open"] else None, stormAddresses=storm_addresses,
+    return dict(tally, halfOpenFrom=address if mix["half_open"] else None, stormAddresses=storm_addresses,
                 attackerCpuSeconds=round(usage.ru_utime + usage.ru_stime, 2))
+
+
+def burn_cpu(cpu_seconds, seconds):
+    """The control phase: takes cpu_seconds of CPU over seconds (in as many processes as that needs) with no connection
+    at all; returns the CPU it took."""
+    processes = max(1, math.ceil(cpu_seconds / seconds))
+    burners = [subprocess.Popen([sys.executable, "-c", BURNER, str(cpu_seconds / seconds / processes), str(seconds)])
+               for _ in range(processes)]
+    taken = 0.0
+    for burner in burners:
+        _, _, usage = os.wait4(burner.pid, 0)
+        taken += usage.ru_utime + usage.ru_stime
+    return round(taken, 2)
 
 
 def main():
@@ -221,28 +256,54 @@ def run(args, castd, firewall):
             f"{args.rounds} × (clean {args.phase:g} s, abused {args.phase:g} s)")
         start = counters(healthz())
         phases, tallies = [], []
-        schedule = [(kind, f"{kind}{round_}", round_, None) for round_ in range(1, args.rounds + 1) for kind in ("clean", "abused")]
-        # Last, the storm alone at full client priority, from a few addresses and from many (no half-open connections).
-        storms = [("storm", "storm", 0, STORM_ADDRESSES), ("storm", "storm-wide", 0, WIDE_STORM_ADDRESSES)]
-        for kind, label, round_, storm_addresses in schedule + storms:
-            before, cpu, buckets = counters(healthz()), castd.cpu_seconds(), delivery_buckets()
-            sampler.phase = label
-            crowd.stdin.write(label + "\n")
-            crowd.stdin.flush()
-            if kind == "clean":
-                time.sleep(args.phase)
-            else:
-                tallies.append(dict(abuse(args, f"127.0.0.{65 + round_}", firewall, storm_addresses), phase=label))
-            after, buckets_after = counters(healthz()), delivery_buckets()
-            phases.append({"phase": label, "castdCpuSeconds": round(castd.cpu_seconds() - cpu, 2),
+
+        def measure(label, act):
+            """Runs one phase (act() returns its tally, or None) and records what castd did during it."""
+            before, cpu, buckets = counters(healthz()), castd.cpu_seconds(), delivery_buckets(castd)
+            mark(label)
+            began = time.time()
+            tally = act()
+            seconds = time.time() - began
+            after, buckets_after = counters(healthz()), delivery_buckets(castd)
+            phases.append({"phase": label, "seconds": round(seconds, 2), "castdCpuSeconds": round(castd.cpu_seconds() - cpu, 2),
                            "castdDeliveryP50S": bucket_quantile(buckets_after, buckets, 0.5),
                            "castdDeliveryP99S": bucket_quantile(buckets_after, buckets, 0.99),
                            "loadAverage1m": float(open("/proc/loadavg").read().split()[0]),
                            "rssPeakKib": sampler.peak(label), "fdsPeak": sampler.peak(label, "fds"),
                            "threadsPeak": sampler.peak(label, "threads"), "castdViewersAtEnd": after["viewers"],
                            **delta(after, before)})
+            if tally:
+                tallies.append(dict(tally, phase=label))
             log(f"{label}: castd cpu {phases[-1]['castdCpuSeconds']} s, rss peak {phases[-1]['rssPeakKib'] // 1024} MiB, "
                 f"fds peak {phases[-1]['fdsPeak']}, {phases[-1]['refusals']} {phases[-1]['disconnects']}")
+            return tally, seconds
+
+        def mark(label):
+            sampler.phase = label
+            crowd.stdin.write(label + "\n")
+            crowd.stdin.flush()
+
+        def full_gc(label):
+            """A full blocking GC after the phase, in an interval of its own so its pause is in no phase's latency."""
+            mark(f"gc-{label}")
+            heap = castd.heap_after_full_gc(os.path.join(castd.data, "phase.gcdump"))
+            phases[-1].update(heapAfterFullGcMib=heap["heap_mib"], rssAfterFullGcMib=heap["rss_mib"])
+            log(f"after {label}: GC heap after a full GC {heap['heap_mib']} MiB, RSS {heap['rss_mib']} MiB")
+            time.sleep(AFTER_GC_S)
+
+        for round_ in range(1, args.rounds + 1):
+            measure(f"clean{round_}", lambda: time.sleep(args.phase))
+            full_gc(f"clean{round_}")
+            measure(f"abused{round_}", lambda: abuse(args, f"127.0.0.{65 + round_}", firewall))
+            full_gc(f"abused{round_}")
+        # Last, the storm alone at full client priority, from a few addresses and from many (no half-open
+        # connections), each followed by its control: the attacker's CPU taken over the same time, no connections.
+        for label, storm_addresses in (("storm", STORM_ADDRESSES), ("storm-wide", WIDE_STORM_ADDRESSES)):
+            tally, seconds = measure(label, lambda: abuse(args, "127.0.0.65", firewall, storm_addresses))
+            phases[-1]["control"] = f"{label}-control"
+            burned = {}
+            measure(f"{label}-control", lambda: burned.update(cpu=burn_cpu(tally["attackerCpuSeconds"], seconds)))
+            phases[-1]["burnerCpuSeconds"] = burned["cpu"]
         # Settle: the last slowloris time out, any half-open viewer castd still holds meets CASTD_VIEWER_DEAD_PEER_MS.
         sampler.phase = "settle"
         crowd.stdin.write("settle\n")
@@ -292,14 +353,18 @@ def report(args, phases, tallies, intervals, start, settled, final, lingering, s
     opened = sum(n for kind, n in counts.items() if not kind.endswith(".failed") and kind != "slowloris.abandoned")
     total = delta(final, start)
     counted = sum(total["refusals"].values()) + sum(total["disconnects"].values())
-    storms = [p for p in phases if p["phase"].startswith("storm")]
+    by_phase = {p["phase"]: p for p in phases}
+    storms = [p for p in phases if "control" in p]
     # castd's own share of the latency (receipt -> send done), apart from the clients' scheduling on the shared cores.
     clean_castd_p99 = statistics.median(p["castdDeliveryP99S"] for p in clean)
     checks = {
         "abused p99 <= 2x clean p99 (medians)": ratio <= 2 or args.smoke,
     }
     for storm in storms:
-        checks[f"{storm['phase']} alone at full client priority: p99 <= 2x median clean p99"] = storm["latency"]["latencyP99Ms"] <= 2 * clean_p99 or args.smoke
+        control = by_phase[storm["control"]]
+        storm["ratioToControl"] = storm["latency"]["latencyP99Ms"] / control["latency"]["latencyP99Ms"]
+        storm["ratioToClean"] = storm["latency"]["latencyP99Ms"] / clean_p99
+        checks[f"{storm['phase']} alone at full client priority: p99 <= 2x its control's (the attacker's CPU taken, no connections)"] = storm["ratioToControl"] <= 2 or args.smoke
         checks[f"{storm['phase']} alone: castd-side p99 <= 2x median clean castd-side p99"] = storm["castdDeliveryP99S"] <= 2 * clean_castd_p99 or args.smoke
     checks |= {
         "no healthy viewer cut, no gap": cut == 0 and gaps == 0,
@@ -311,8 +376,9 @@ def report(args, phases, tallies, intervals, start, settled, final, lingering, s
     held = args.abuse["slowloris"] + args.abuse["non_readers"] + args.abuse["half_open"] + 1024
     bounds = [c["rssPeakKib"] + held * BOUND_PER_CONNECTION_KIB + BOUND_PACKETS_KIB for c in clean]
     checks["RSS: abused peak <= clean peak before it + bound"] = all(a["rssPeakKib"] <= b for a, b in zip(abused, bounds))
-    checks[f"RSS: no growth round over round (<= {BOUND_GROWTH:.2f}x the first abused peak)"] = all(
-        p["rssPeakKib"] <= abused[0]["rssPeakKib"] * BOUND_GROWTH for p in abused)
+    # Round over round, the live heap, not RSS peaks: those follow when the GC collects and gives memory back.
+    checks[f"live heap after a full GC: no growth round over round (<= {BOUND_GROWTH:.2f}x the first abused phase's + {BOUND_SLACK_MIB:g} MiB)"] = all(
+        p["heapAfterFullGcMib"] <= abused[0]["heapAfterFullGcMib"] * BOUND_GROWTH + BOUND_SLACK_MIB for p in abused)
 
     result = {"viewers": args.viewers, "channels": len(CHANNELS), "rate": args.rate, "phaseSeconds": args.phase,
               "rounds": args.rounds, "abuse": args.abuse, "phases": phases, "tallies": tallies, "counts": counts,
@@ -331,16 +397,20 @@ def report(args, phases, tallies, intervals, start, settled, final, lingering, s
 def print_markdown(r):
     print(f"{r['viewers']:,} healthy framed viewers on {r['channels']} channels at {r['rate']:g} packets/s (1316-byte payloads), "
           f"{r['rounds']} × clean/abused phases of {r['phaseSeconds']:g} s, castd and every client on the same 2 cores.\n")
-    print("| phase | packets | p50 ms | p99 ms | p99.9 ms | max ms | castd-side p50 / p99 ms | castd CPU s | attacker CPU s | load avg | RSS peak MiB | fds peak | refusals (code: n) | disconnects |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
+    print("| phase | packets | p50 ms | p99 ms | p99.9 ms | max ms | castd-side p50 / p99 ms | castd CPU s | attacker (burner) CPU s | load avg | RSS peak MiB | after a full GC: heap / RSS MiB | fds peak | refusals (code: n) | disconnects |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
     attacker = {t["phase"]: t["attackerCpuSeconds"] for t in r["tallies"]}
+    attacker |= {p["phase"]: f"({p['burnerCpuSeconds']})" for p in r["phases"] if "burnerCpuSeconds" in p}
     for p in r["phases"]:
         lat = p["latency"]
         refusals = ", ".join(f"{k}: {v:,}" for k, v in sorted(p["refusals"].items()) if v)
         disconnects = ", ".join(f"{k}: {v:,}" for k, v in p["disconnects"].items() if v)
         print(f"| {p['phase']} | {lat['packets']:,} | {lat['latencyP50Ms']:.2f} | {lat['latencyP99Ms']:.2f} | {lat['latencyP999Ms']:.2f} | "
-              f"{lat['latencyMaxMs']:.2f} | {ms(p['castdDeliveryP50S'])} / {ms(p['castdDeliveryP99S'])} | {p['castdCpuSeconds']} | {attacker.get(p['phase'], '—')} | {p['loadAverage1m']} | {p['rssPeakKib'] / 1024:.0f} | {p['fdsPeak']:,} | {refusals or '—'} | {disconnects or '—'} |")
+              f"{lat['latencyMaxMs']:.2f} | {ms(p['castdDeliveryP50S'])} / {ms(p['castdDeliveryP99S'])} | {p['castdCpuSeconds']} | {attacker.get(p['phase'], '—')} | {p['loadAverage1m']} | {p['rssPeakKib'] / 1024:.0f} | {after_gc(p)} | {p['fdsPeak']:,} | {refusals or '—'} | {disconnects or '—'} |")
     print(f"\nmedian p99: clean {r['cleanP99Ms']:.2f} ms, abused {r['abusedP99Ms']:.2f} ms, ratio {r['ratio']:.2f}")
+    for p in r["phases"]:
+        if "control" in p:
+            print(f"{p['phase']}: p99 {p['ratioToControl']:.2f}x its control's, {p['ratioToClean']:.2f}x the median clean p99 (the attacker's client on the same cores)")
     for t in r["tallies"]:
         print(f"{t['phase']}: storm {t['stormStarted']:,} connects from {t['stormAddresses']:,} addresses in {t['stormSeconds']:.2f} s "
               f"({t['stormStarted'] / t['stormSeconds']:,.0f}/s); counts {t['counts']}; castd answered {t['replies']}")
@@ -349,6 +419,10 @@ def print_markdown(r):
           f"half-open viewers still held after {r['settleSeconds']} s settle: {r['settledLingering']}")
     for name, ok in r["checks"].items():
         print(f"{'PASS' if ok else 'FAIL'}  {name}")
+
+
+def after_gc(phase):
+    return f"{phase['heapAfterFullGcMib']:.1f} / {phase['rssAfterFullGcMib']:.0f}" if "heapAfterFullGcMib" in phase else "—"
 
 
 def ms(seconds):
@@ -367,11 +441,13 @@ def plot(r, path):
     for phase in r["phases"]:
         times = [s["t"] for s in samples if s["phase"] == phase["phase"]]
         if phase["phase"].startswith(("abused", "storm")) and times:
+            # Red: hostile traffic; grey: a storm's control (the attacker's CPU taken, no connections).
+            color = "0.5" if phase["phase"].endswith("-control") else "tab:red"
             for ax in (top, bottom):
-                ax.axvspan(min(times), max(times), color="tab:red", alpha=0.12)
+                ax.axvspan(min(times), max(times), color=color, alpha=0.12)
     top.set_ylabel("MiB / fds÷100")
     top.legend(loc="upper left")
-    top.set_title(f"castd under viewer abuse (shaded): {r['viewers']:,} healthy viewers, 2 shared cores")
+    top.set_title(f"castd under viewer abuse (red), storm controls (grey): {r['viewers']:,} healthy viewers, 2 shared cores")
     mids = [statistics.mean([s["t"] for s in samples if s["phase"] == p["phase"]] or [0]) for p in r["phases"]]
     bottom.plot(mids, [p["latency"]["latencyP50Ms"] for p in r["phases"]], "o-", label="healthy p50")
     bottom.plot(mids, [p["latency"]["latencyP99Ms"] for p in r["phases"]], "s-", label="healthy p99")
