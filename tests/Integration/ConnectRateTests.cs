@@ -70,6 +70,48 @@ public sealed class ConnectRateTests
         Assert.Equal(0, refusals.GetProperty("429").GetInt64());
     }
 
+    [Fact]
+    public async Task OverIPv6_AHostsWhole64SharesOneRate_AnotherNetworkHasItsOwn()
+    {
+        // Two /64s made local on lo (the suite runs as root), so a test can connect from any address in them.
+        const string Prefix = "fd00:ca57::/63";
+        await IpAsync(["-6", "route", "replace", "local", Prefix, "dev", "lo"]);
+        try
+        {
+            await using var rig = await CastdRig.StartAsync(["erin"], new Dictionary<string, string>
+            {
+                ["STREAM_HOST"] = "::",
+                ["CASTD_VIEWER_CONNECTS_PER_ADDRESS"] = PerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["CASTD_HANDSHAKE_TIMEOUT_MS"] = "30000",
+            });
+            var port = rig.Castd.StreamPort;
+
+            // Each connect from another address of fd00:ca57::/64: per address, all would be admitted.
+            var storm = new List<Socket>();
+            for (var i = 1; i <= 20; i++)
+            {
+                storm.Add(await TestViewer.ConnectFromAsync(IPAddress.Parse($"fd00:ca57::{i:x}:1"), port));
+            }
+            var (admitted, refused) = await SortAsync(storm, AddressRefusal);
+            Assert.InRange(admitted, PerSecond, 2 * PerSecond);
+            Assert.Equal(20, admitted + refused);
+
+            // The next /64 has its own rate while the first is held back.
+            Assert.Equal((PerSecond, 0), await SortAsync(await OpenAsync(port, IPAddress.Parse("fd00:ca57:0:1::1"), PerSecond), AddressRefusal));
+            Assert.Equal(refused, (await rig.Castd.HealthAsync()).GetProperty("viewerRefusals").GetProperty("429").GetInt64());
+        }
+        finally
+        {
+            await IpAsync(["-6", "route", "del", "local", Prefix, "dev", "lo"]);
+        }
+    }
+
+    private static async Task IpAsync(string[] arguments)
+    {
+        var (exit, output) = await DotnetRun.RunProgramAsync("ip", arguments);
+        Assert.True(exit == 0, $"ip {string.Join(' ', arguments)}: {output}");
+    }
+
     private static async Task<List<Socket>> OpenAsync(int port, IPAddress from, int count)
     {
         var sockets = new List<Socket>();

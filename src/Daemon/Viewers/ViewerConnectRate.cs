@@ -5,8 +5,9 @@ using Castd.Protocol.Viewers;
 namespace Castd.Daemon.Viewers;
 
 /// <summary>
-/// How many new stream connections castd takes on a second: a token bucket per address, so a storm from a few
-/// addresses is turned away alone, and one for all addresses together, so a storm from many addresses costs no more
+/// How many new stream connections castd takes on a second: a token bucket per address (per /64 for IPv6, the
+/// smallest network a host is handed, so one host cannot take a bucket per address), so a storm from a few addresses
+/// is turned away alone, and one for all addresses together, so a storm from many addresses costs no more
 /// than that many admissions (about 180 µs of castd's CPU each, measured on the 2-core VM). Both are checked at accept,
 /// before a connection costs a Kestrel connection, a request line or an admission. Exempt networks (NAT gateways, load
 /// testers) are never limited and take nothing from the total.
@@ -80,6 +81,19 @@ internal sealed class ViewerConnectRate : IDisposable
             }
         }
         return 0;
+    }
+
+    /// <summary>The address itself for IPv4; its /64 network for IPv6.</summary>
+    private static IPAddress BucketOf(IPAddress address)
+    {
+        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
+        {
+            return address;
+        }
+        Span<byte> bytes = stackalloc byte[16];
+        address.TryWriteBytes(bytes, out _);
+        bytes[8..].Clear();
+        return new IPAddress(bytes);
     }
 
     /// <summary>A second's worth of tokens, refilled a tenth at a time (below 10 a second, whole seconds) so a bucket never refills all at once.</summary>

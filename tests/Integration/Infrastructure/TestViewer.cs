@@ -27,12 +27,22 @@ internal sealed class TestViewer : IAsyncDisposable
         return viewer;
     }
 
-    /// <summary>A bare socket to castd's stream port from another loopback address (127.0.0.x), which castd sees as another client.</summary>
+    /// <summary>
+    /// A bare socket to castd's stream port from another local address (127.0.0.x, or an IPv6 address in a prefix
+    /// routed to lo), which castd sees as another client.
+    /// </summary>
     public static async Task<Socket> ConnectFromAsync(IPAddress from, int port)
     {
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        var socket = new Socket(from.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        if (from.AddressFamily == AddressFamily.InterNetworkV6)
+        {
+            // IP_FREEBIND (SOL_IP 0, option 15): Linux lets IPv6 bind only to an address assigned to an interface, not
+            // to one a local route covers, as 127.0.0.0/8 is for IPv4.
+            socket.SetRawSocketOption(0, 15, BitConverter.GetBytes(1));
+        }
         socket.Bind(new IPEndPoint(from, 0));
-        await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port));
+        var loopback = from.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Loopback : IPAddress.Loopback;
+        await socket.ConnectAsync(new IPEndPoint(loopback, port));
         return socket;
     }
 
