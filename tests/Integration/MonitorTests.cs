@@ -20,7 +20,9 @@ public sealed partial class MonitorTests
         using var stopSource = new CancellationTokenSource();
         var source = DotnetRun.RunAsync(RepoPaths.CastloadDll,
             ["source", "--port", sourcePort.ToString(CultureInfo.InvariantCulture), "--channels", "live01", "--rate", "50"], stop: stopSource.Token);
-        await Eventually.TrueAsync(async () => (await castd.HealthAsync()).ToString().Contains("live01", StringComparison.Ordinal));
+        // Live means past the start-up hold: a viewer joining inside it is handed the held packets as one burst on top.
+        await Eventually.TrueAsync(async () => (await castd.HealthAsync()).GetProperty("channels").EnumerateArray()
+            .Any(c => c.GetProperty("id").GetString() == "live01" && c.GetProperty("released").GetInt64() > 0));
 
         var run = await RunMonitorAsync(castd, "live01", ["--iterations", "2", "--duration", "2s", "--grace", "1s"],
             new Dictionary<string, string> { ["STREAM_MONITOR_LABEL_REGION"] = "eu-west", ["STREAM_MONITOR_LABEL_DURATION"] = "2s" });

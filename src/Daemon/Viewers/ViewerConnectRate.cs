@@ -66,7 +66,7 @@ internal sealed class ViewerConnectRate : IDisposable
         // The address first: one noisy address is refused without spending the total every other address shares.
         if (_perAddress is not null)
         {
-            using var lease = _perAddress.AttemptAcquire(address);
+            using var lease = _perAddress.AttemptAcquire(BucketOf(address));
             if (!lease.IsAcquired)
             {
                 return ViewerReply.TooManyStreams;
