@@ -3,14 +3,15 @@
 
 One castd, one crowd of healthy framed viewers (castload view --marks) spread over a few live channels, and phases
 that alternate: clean (the crowd alone) and abused (castload abuse at the same time: a 10,000/s connect storm,
-slowloris, overlong and binary request lines, viewers that never read, half-open sockets). The half-open connections
-come from their own loopback address (127.0.0.66 + round); once they stand, iptables drops every packet to and from
+slowloris, overlong and binary request lines, viewers that never read, half-open sockets), then held (the same abuse
+without the storm: what castd holds and parses, apart from the connect rate that the cores' kernel work dominates).
+The half-open connections come from their own loopback address (127.0.0.66 + the phase's number); once they stand, iptables drops every packet to and from
 it on lo, so castd's peer vanishes without FIN or RST. The rules carry a comment and are removed at exit, on failure
 too (and any left by an earlier killed run are removed at start).
 
 Sampled: castd's RSS, threads and open fds (/proc), its CPU, its /healthz counters, and its own delivery latency
 (castd_delivery_latency_seconds from /metrics: receipt -> send done, interpolated within its buckets), which tells
-castd's delay from the clients', and the CPU the attacker's process took. After each clean and abused phase,
+castd's delay from the clients', and the CPU the attacker's process took. After each clean, abused and held phase,
 dotnet-gcdump induces a full blocking GC (outside any measured phase) and castd's GC heap after it is recorded.
 
 The storm alone runs at full client priority (from 16 addresses, then from 1,024), and after each one a control phase:
@@ -18,9 +19,13 @@ no abusive traffic, but a CPU burner takes the same CPU time the attacker's clie
 shared cores the attacker's client competes with the healthy crowd's client for CPU, which an attacker on its own
 machines would not; the control is a clean run with that CPU taken away, so the storm's ratio to it is what castd's
 side of the storm (accepting, refusing, the kernel's handshakes) costs the healthy viewers. The ratio to the ordinary
-clean phases is printed too.
+clean phases is printed too. After each control, a floor phase: the same storm, at the same priority, aimed instead at
+a minimal C server on its own port (bench/reliability/minimal_refuser.c: accept, write one refusal line, close), while
+the crowd watches castd. Its p99 is what the kernel's loopback handshakes and the attacker's client cost the crowd on
+these cores with almost nothing behind the port, so the storm's ratio to its floor (end to end and castd-side) tells
+castd's own cost from the machine's. It is printed, not judged.
 
-Pass: median abused p99 <= 2x median clean p99; each storm's p99 <= 2x its control's, end to end, and its castd-side
+Pass: median abused p99 <= 2x median clean p99, and the same for held; each storm's p99 <= 2x its control's, end to end, and its castd-side
 p99 <= 2x the median clean castd-side p99; no healthy viewer cut; RSS bounded (see BOUND_*) and the live heap after a
 full GC not growing round over round; every abusive connection castd accepted is in its refusal or disconnect
 counters. Prints a markdown summary, writes bench/reliability/viewer_abuse.json and bench/viewer-abuse.png; exits 1
@@ -44,6 +49,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from castd_run import CASTLOAD, ROOT, Castd, log, metric_total  # noqa: E402
 
 HTTP, STREAM, SOURCE = 18480, 19411, 19410
+# The minimal refuser's port (bench/reliability/minimal_refuser.c, built by viewer_abuse.sh into $MINIMAL_REFUSER).
+FLOOR = 19412
 CHANNELS = ["vab001", "vab002", "vab003"]
 # The storm's source addresses: 16 meet castd's connect rate per address; 1,024 (10 connects/s each at 10,000/s, under
 # the 20/s default) get past it and meet the rate for all addresses together (CASTD_VIEWER_CONNECTS_PER_SECOND).
@@ -77,7 +84,7 @@ while (elapsed := time.monotonic() - start) < seconds:
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--smoke", action="store_true", help="a few seconds at a tenth of the load; checks accounting and cuts, not the ratio")
-    parser.add_argument("--rounds", type=int, help="clean/abused pairs (default 3; smoke 1)")
+    parser.add_argument("--rounds", type=int, help="clean/abused/held rounds (default 3; smoke 1)")
     parser.add_argument("--phase", type=float, help="seconds per phase (default 20; smoke 6)")
     parser.add_argument("--viewers", type=int, help="healthy viewers (default 9900; smoke 990)")
     # 10/s, not the 50/s of SPEC §1: on these 2 shared cores 9,900 viewers at 50/s saturate the clean run by themselves
@@ -176,10 +183,11 @@ class Sampler(threading.Thread):
         return max((s[key] for s in self.samples if s["phase"] == phase), default=0)
 
 
-def abuse(args, address, firewall, storm_addresses=None):
-    """One phase's hostile traffic (the storm alone from storm_addresses addresses when given); returns castload abuse's
-    tally and the CPU its process took."""
+def abuse(args, address, firewall, storm_addresses=None, port=STREAM, storm=True):
+    """One phase's hostile traffic (the storm alone from storm_addresses addresses when given, everything but the storm
+    when storm is False); returns castload abuse's tally and the CPU its process took."""
     a = args.abuse
+    storm_rate = a["storm_rate"] if storm else 0
     if storm_addresses:
         # The storm alone at full client priority, to see the 10,000/s that the niced mix cannot reach here.
         prefix, duration, mix = [], a["storm_s"] + 1, dict(slowloris=0, bad_lines_rate=0, non_readers=0, half_open=0)
@@ -188,8 +196,8 @@ def abuse(args, address, firewall, storm_addresses=None):
         # castd and the healthy crowd leave; castd's side of the abuse (accepting, parsing, refusing) runs at full priority.
         prefix, duration, mix, storm_addresses = ["nice", "-n", "19"], args.phase, a, STORM_ADDRESSES
     process = subprocess.Popen(prefix + CASTLOAD + [
-        "abuse", "--stream", f"127.0.0.1:{STREAM}", "--user", "abuser", "--channels", ",".join(CHANNELS),
-        "--duration", f"{duration}s", "--storm-rate", str(a["storm_rate"]), "--storm-duration", f"{a['storm_s']}s", "--storm-addresses", str(storm_addresses),
+        "abuse", "--stream", f"127.0.0.1:{port}", "--user", "abuser", "--channels", ",".join(CHANNELS),
+        "--duration", f"{duration}s", "--storm-rate", str(storm_rate), "--storm-duration", f"{a['storm_s']}s", "--storm-addresses", str(storm_addresses),
         "--slowloris", str(mix["slowloris"]), "--bad-lines-rate", str(mix["bad_lines_rate"]),
         "--non-readers", str(mix["non_readers"]), "--half-open", str(mix["half_open"]), "--half-open-from", address],
         stdout=subprocess.PIPE, text=True)
@@ -217,6 +225,22 @@ def burn_cpu(cpu_seconds, seconds):
         _, _, usage = os.wait4(burner.pid, 0)
         taken += usage.ru_utime + usage.ru_stime
     return round(taken, 2)
+
+
+class minimal_refuser:
+    """The same storm's floor: a C server that only accepts, writes castd's ERR 429 line and closes (minimal_refuser.c)."""
+
+    def __enter__(self):
+        line = "ERR 429 too many connections from your address: at most 20 a second"
+        self.process = subprocess.Popen([os.environ["MINIMAL_REFUSER"], str(FLOOR), "4096", line], stdout=subprocess.PIPE, text=True)
+        if self.process.stdout.readline().strip() != "ready":
+            raise SystemExit("the minimal refuser did not start")
+        return self
+
+    def __exit__(self, *_):
+        self.process.terminate()
+        _, _, usage = os.wait4(self.process.pid, 0)
+        self.cpu_seconds = round(usage.ru_utime + usage.ru_stime, 2)
 
 
 def main():
@@ -253,7 +277,7 @@ def run(args, castd, firewall):
             time.sleep(0.5)
         time.sleep(3)  # let the connect ramp's backlog drain before measuring
         log(f"{args.viewers} healthy viewers on {len(CHANNELS)} channels at {args.rate:g} packets/s; "
-            f"{args.rounds} × (clean {args.phase:g} s, abused {args.phase:g} s)")
+            f"{args.rounds} × (clean, abused, held; {args.phase:g} s each)")
         start = counters(healthz())
         phases, tallies = [], []
 
@@ -296,14 +320,19 @@ def run(args, castd, firewall):
             full_gc(f"clean{round_}")
             measure(f"abused{round_}", lambda: abuse(args, f"127.0.0.{65 + round_}", firewall))
             full_gc(f"abused{round_}")
+            measure(f"held{round_}", lambda: abuse(args, f"127.0.0.{65 + args.rounds + round_}", firewall, storm=False))
+            full_gc(f"held{round_}")
         # Last, the storm alone at full client priority, from a few addresses and from many (no half-open
         # connections), each followed by its control: the attacker's CPU taken over the same time, no connections.
         for label, storm_addresses in (("storm", STORM_ADDRESSES), ("storm-wide", WIDE_STORM_ADDRESSES)):
             tally, seconds = measure(label, lambda: abuse(args, "127.0.0.65", firewall, storm_addresses))
-            phases[-1]["control"] = f"{label}-control"
+            phases[-1].update(control=f"{label}-control", floor=f"{label}-floor")
             burned = {}
             measure(f"{label}-control", lambda: burned.update(cpu=burn_cpu(tally["attackerCpuSeconds"], seconds)))
             phases[-1]["burnerCpuSeconds"] = burned["cpu"]
+            with minimal_refuser() as refuser:
+                measure(f"{label}-floor", lambda: abuse(args, "127.0.0.65", firewall, storm_addresses, port=FLOOR))
+            phases[-1]["floorCpuSeconds"] = refuser.cpu_seconds
         # Settle: the last slowloris time out, any half-open viewer castd still holds meets CASTD_VIEWER_DEAD_PEER_MS.
         sampler.phase = "settle"
         crowd.stdin.write("settle\n")
@@ -334,9 +363,11 @@ def report(args, phases, tallies, intervals, start, settled, final, lingering, s
         phase["latency"] = {k: by_label[phase["phase"]][k] for k in ("latencyP50Ms", "latencyP99Ms", "latencyP999Ms", "latencyMaxMs", "packets", "gaps")}
     clean = [p for p in phases if p["phase"].startswith("clean")]
     abused = [p for p in phases if p["phase"].startswith("abused")]
+    held = [p for p in phases if p["phase"].startswith("held")]
     clean_p99 = statistics.median(p["latency"]["latencyP99Ms"] for p in clean)
     abused_p99 = statistics.median(p["latency"]["latencyP99Ms"] for p in abused)
     ratio = abused_p99 / clean_p99
+    held_p99 = statistics.median(p["latency"]["latencyP99Ms"] for p in held)
     last = intervals[-1]
     cut = last["refused"] + last["closedByCastd"]
     gaps = sum(i["gaps"] for i in intervals)
@@ -345,7 +376,7 @@ def report(args, phases, tallies, intervals, start, settled, final, lingering, s
     # depends on timing (a starved client that sends its line after the handshake timeout gets 408), so the strict
     # checks are the total and the codes a client reads back itself.
     counts, replies = {}, {}
-    for tally in tallies:
+    for tally in (t for t in tallies if not t["phase"].endswith("-floor")):  # a floor's storm never reaches castd
         for kind, n in tally["counts"].items():
             counts[kind] = counts.get(kind, 0) + n
         for code, n in tally["replies"].items():
@@ -359,11 +390,15 @@ def report(args, phases, tallies, intervals, start, settled, final, lingering, s
     clean_castd_p99 = statistics.median(p["castdDeliveryP99S"] for p in clean)
     checks = {
         "abused p99 <= 2x clean p99 (medians)": ratio <= 2 or args.smoke,
+        "held (all abuse but the storm) p99 <= 2x clean p99 (medians)": held_p99 <= 2 * clean_p99 or args.smoke,
     }
     for storm in storms:
         control = by_phase[storm["control"]]
         storm["ratioToControl"] = storm["latency"]["latencyP99Ms"] / control["latency"]["latencyP99Ms"]
         storm["ratioToClean"] = storm["latency"]["latencyP99Ms"] / clean_p99
+        floor = by_phase[storm["floor"]]
+        storm["ratioToFloor"] = storm["latency"]["latencyP99Ms"] / floor["latency"]["latencyP99Ms"]
+        storm["castdSideRatioToFloor"] = storm["castdDeliveryP99S"] / floor["castdDeliveryP99S"]
         checks[f"{storm['phase']} alone at full client priority: p99 <= 2x its control's (the attacker's CPU taken, no connections)"] = storm["ratioToControl"] <= 2 or args.smoke
         checks[f"{storm['phase']} alone: castd-side p99 <= 2x median clean castd-side p99"] = storm["castdDeliveryP99S"] <= 2 * clean_castd_p99 or args.smoke
     checks |= {
@@ -373,17 +408,19 @@ def report(args, phases, tallies, intervals, start, settled, final, lingering, s
         "half-open viewers cut by castd itself": lingering == 0,
     }
     # The storm's in-flight bound (1,024, castload's ConnectStorm) joins the connections held for the whole phase.
-    held = args.abuse["slowloris"] + args.abuse["non_readers"] + args.abuse["half_open"] + 1024
-    bounds = [c["rssPeakKib"] + held * BOUND_PER_CONNECTION_KIB + BOUND_PACKETS_KIB for c in clean]
-    checks["RSS: abused peak <= clean peak before it + bound"] = all(a["rssPeakKib"] <= b for a, b in zip(abused, bounds))
+    held_at_once = args.abuse["slowloris"] + args.abuse["non_readers"] + args.abuse["half_open"] + 1024
+    bounds = [c["rssPeakKib"] + held_at_once * BOUND_PER_CONNECTION_KIB + BOUND_PACKETS_KIB for c in clean]
+    checks["RSS: abused and held peaks <= the round's clean peak + bound"] = all(
+        p["rssPeakKib"] <= b for a, h, b in zip(abused, held, bounds) for p in (a, h))
     # Round over round, the live heap, not RSS peaks: those follow when the GC collects and gives memory back.
     checks[f"live heap after a full GC: no growth round over round (<= {BOUND_GROWTH:.2f}x the first abused phase's + {BOUND_SLACK_MIB:g} MiB)"] = all(
-        p["heapAfterFullGcMib"] <= abused[0]["heapAfterFullGcMib"] * BOUND_GROWTH + BOUND_SLACK_MIB for p in abused)
+        p["heapAfterFullGcMib"] <= abused[0]["heapAfterFullGcMib"] * BOUND_GROWTH + BOUND_SLACK_MIB for p in abused + held)
 
     result = {"viewers": args.viewers, "channels": len(CHANNELS), "rate": args.rate, "phaseSeconds": args.phase,
               "rounds": args.rounds, "abuse": args.abuse, "phases": phases, "tallies": tallies, "counts": counts,
               "replies": replies, "abusiveOpened": opened, "castdCounted": counted, "castdTotal": total, "settledLingering": lingering,
-              "settleSeconds": settle_s, "cleanP99Ms": clean_p99, "abusedP99Ms": abused_p99, "ratio": ratio, "cleanCastdP99S": clean_castd_p99,
+              "settleSeconds": settle_s, "cleanP99Ms": clean_p99, "abusedP99Ms": abused_p99, "ratio": ratio,
+              "heldP99Ms": held_p99, "heldRatio": held_p99 / clean_p99, "cleanCastdP99S": clean_castd_p99,
               "rssBoundsKib": bounds, "checks": checks, "samples": sampler.samples, "intervals": intervals}
     out = os.path.join(ROOT, "bench/reliability/viewer_abuse-smoke.json" if args.smoke else "bench/reliability/viewer_abuse.json")
     with open(out, "w") as f:
@@ -396,7 +433,7 @@ def report(args, phases, tallies, intervals, start, settled, final, lingering, s
 
 def print_markdown(r):
     print(f"{r['viewers']:,} healthy framed viewers on {r['channels']} channels at {r['rate']:g} packets/s (1316-byte payloads), "
-          f"{r['rounds']} × clean/abused phases of {r['phaseSeconds']:g} s, castd and every client on the same 2 cores.\n")
+          f"{r['rounds']} × clean/abused/held phases of {r['phaseSeconds']:g} s, castd and every client on the same 2 cores.\n")
     print("| phase | packets | p50 ms | p99 ms | p99.9 ms | max ms | castd-side p50 / p99 ms | castd CPU s | attacker (burner) CPU s | load avg | RSS peak MiB | after a full GC: heap / RSS MiB | fds peak | refusals (code: n) | disconnects |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
     attacker = {t["phase"]: t["attackerCpuSeconds"] for t in r["tallies"]}
@@ -406,11 +443,13 @@ def print_markdown(r):
         refusals = ", ".join(f"{k}: {v:,}" for k, v in sorted(p["refusals"].items()) if v)
         disconnects = ", ".join(f"{k}: {v:,}" for k, v in p["disconnects"].items() if v)
         print(f"| {p['phase']} | {lat['packets']:,} | {lat['latencyP50Ms']:.2f} | {lat['latencyP99Ms']:.2f} | {lat['latencyP999Ms']:.2f} | "
-              f"{lat['latencyMaxMs']:.2f} | {ms(p['castdDeliveryP50S'])} / {ms(p['castdDeliveryP99S'])} | {p['castdCpuSeconds']} | {attacker.get(p['phase'], '—')} | {p['loadAverage1m']} | {p['rssPeakKib'] / 1024:.0f} | {after_gc(p)} | {p['fdsPeak']:,} | {refusals or '—'} | {disconnects or '—'} |")
-    print(f"\nmedian p99: clean {r['cleanP99Ms']:.2f} ms, abused {r['abusedP99Ms']:.2f} ms, ratio {r['ratio']:.2f}")
+              f"{lat['latencyMaxMs']:.2f} | {ms(p['castdDeliveryP50S'])} / {ms(p['castdDeliveryP99S'])} | {p['castdCpuSeconds']}{refuser(p)} | {attacker.get(p['phase'], '—')} | {p['loadAverage1m']} | {p['rssPeakKib'] / 1024:.0f} | {after_gc(p)} | {p['fdsPeak']:,} | {refusals or '—'} | {disconnects or '—'} |")
+    print(f"\nmedian p99: clean {r['cleanP99Ms']:.2f} ms, abused {r['abusedP99Ms']:.2f} ms, ratio {r['ratio']:.2f}; "
+          f"held (all but the storm) {r['heldP99Ms']:.2f} ms, ratio {r['heldRatio']:.2f}")
     for p in r["phases"]:
         if "control" in p:
-            print(f"{p['phase']}: p99 {p['ratioToControl']:.2f}x its control's, {p['ratioToClean']:.2f}x the median clean p99 (the attacker's client on the same cores)")
+            print(f"{p['phase']}: p99 {p['ratioToControl']:.2f}x its control's, {p['ratioToClean']:.2f}x the median clean p99 (the attacker's client on the same cores); "
+                  f"{p['ratioToFloor']:.2f}x its floor's (the same storm at the minimal refuser), castd-side {p['castdSideRatioToFloor']:.2f}x")
     for t in r["tallies"]:
         print(f"{t['phase']}: storm {t['stormStarted']:,} connects from {t['stormAddresses']:,} addresses in {t['stormSeconds']:.2f} s "
               f"({t['stormStarted'] / t['stormSeconds']:,.0f}/s); counts {t['counts']}; castd answered {t['replies']}")
@@ -419,6 +458,10 @@ def print_markdown(r):
           f"half-open viewers still held after {r['settleSeconds']} s settle: {r['settledLingering']}")
     for name, ok in r["checks"].items():
         print(f"{'PASS' if ok else 'FAIL'}  {name}")
+
+
+def refuser(phase):
+    return f" (refuser {phase['floorCpuSeconds']})" if "floorCpuSeconds" in phase else ""
 
 
 def after_gc(phase):
@@ -440,14 +483,17 @@ def plot(r, path):
     top.plot(t, [s["fds"] / 100 for s in samples], label="castd fds / 100")
     for phase in r["phases"]:
         times = [s["t"] for s in samples if s["phase"] == phase["phase"]]
-        if phase["phase"].startswith(("abused", "storm")) and times:
-            # Red: hostile traffic; grey: a storm's control (the attacker's CPU taken, no connections).
-            color = "0.5" if phase["phase"].endswith("-control") else "tab:red"
+        if phase["phase"].startswith(("abused", "held", "storm")) and times:
+            # Red: hostile traffic at castd; orange: all of it but the storm; grey: a storm's control (the attacker's
+            # CPU taken, no connections); blue: its floor (the storm at the minimal refuser).
+            kind = "held" if phase["phase"].startswith("held") else phase["phase"].rsplit("-", 1)[-1]
+            color = {"held": "tab:orange", "control": "0.5", "floor": "tab:blue"}.get(kind, "tab:red")
             for ax in (top, bottom):
                 ax.axvspan(min(times), max(times), color=color, alpha=0.12)
     top.set_ylabel("MiB / fds÷100")
     top.legend(loc="upper left")
-    top.set_title(f"castd under viewer abuse (red), storm controls (grey): {r['viewers']:,} healthy viewers, 2 shared cores")
+    top.set_title(f"castd under viewer abuse (red; orange without the storm), storm controls (grey), floors (blue):\n"
+                  f"{r['viewers']:,} healthy viewers, 2 shared cores", fontsize=10)
     mids = [statistics.mean([s["t"] for s in samples if s["phase"] == p["phase"]] or [0]) for p in r["phases"]]
     bottom.plot(mids, [p["latency"]["latencyP50Ms"] for p in r["phases"]], "o-", label="healthy p50")
     bottom.plot(mids, [p["latency"]["latencyP99Ms"] for p in r["phases"]], "s-", label="healthy p99")

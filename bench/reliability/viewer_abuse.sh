@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Viewer abuse at scale (issue 9): installs what it needs from Debian and dotnet-gcdump, builds, runs bench/reliability/viewer_abuse.py.
-#   bench/reliability/viewer_abuse.sh           full run, about 5 minutes: 9,900 healthy viewers, 3 × clean/abused
+#   bench/reliability/viewer_abuse.sh           full run, about 6 minutes: 9,900 healthy viewers, 3 × clean/abused/held
 #   bench/reliability/viewer_abuse.sh --smoke   about 1.5 minutes at a tenth of the load (accounting and cuts, not the ratio)
 # As root: the half-open sockets are made with iptables rules on lo (removed at exit).
 set -euo pipefail
@@ -8,6 +8,7 @@ cd "$(dirname "$0")/../.."
 python=/usr/bin/python3
 packages=()
 command -v iptables >/dev/null || packages+=(iptables)
+command -v gcc >/dev/null || packages+=(gcc libc6-dev)
 [[ " $* " == *" --smoke "* ]] || $python -c "import matplotlib" 2>/dev/null || packages+=(python3-matplotlib)
 if ((${#packages[@]})); then
   [[ -n "$(ls /var/lib/apt/lists 2>/dev/null | grep -v -e lock -e partial -e auxfiles)" ]] || apt-get update -qq
@@ -17,4 +18,6 @@ fi
 lock=${CASTD_BUILD_LOCK-/tmp/castd-build.lock}
 ${lock:+flock "$lock"} dotnet build -c Release -v quiet -nologo src/Daemon/Daemon.csproj >&2
 ${lock:+flock "$lock"} dotnet build -c Release -v quiet -nologo src/Castload/Castload.csproj >&2
-DOTNET_GCDUMP="$(bench/install-gcdump.sh)" exec $python bench/reliability/viewer_abuse.py "$@"
+refuser="${TMPDIR:-/tmp}/castd-minimal-refuser"
+gcc -O2 -Wall -o "$refuser" bench/reliability/minimal_refuser.c
+MINIMAL_REFUSER="$refuser" DOTNET_GCDUMP="$(bench/install-gcdump.sh)" exec $python bench/reliability/viewer_abuse.py "$@"
