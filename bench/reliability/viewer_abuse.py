@@ -5,9 +5,9 @@ One castd, one crowd of healthy framed viewers (castload view --marks) spread ov
 that alternate: clean (the crowd alone) and abused (castload abuse at the same time: a 10,000/s connect storm,
 slowloris, overlong and binary request lines, viewers that never read, half-open sockets), then held (the same abuse
 without the storm: what castd holds and parses, apart from the connect rate that the cores' kernel work dominates).
-The half-open connections come from their own loopback address (127.0.0.66 + the phase's number); once they stand, iptables drops every packet to and from
-it on lo, so castd's peer vanishes without FIN or RST. The rules carry a comment and are removed at exit, on failure
-too (and any left by an earlier killed run are removed at start).
+The half-open connections come from their own loopback address (127.0.0.66 + the phase's number); once they stand,
+iptables drops every packet to and from it on lo, so castd's peer vanishes without FIN or RST. The rules carry a
+comment and are removed at exit, on failure too (and any left by an earlier killed run are removed at start).
 
 Sampled: castd's RSS, threads and open fds (/proc), its CPU, its /healthz counters, and its own delivery latency
 (castd_delivery_latency_seconds from /metrics: receipt -> send done, interpolated within its buckets), which tells
@@ -25,10 +25,10 @@ the crowd watches castd. Its p99 is what the kernel's loopback handshakes and th
 these cores with almost nothing behind the port, so the storm's ratio to its floor (end to end and castd-side) tells
 castd's own cost from the machine's. It is printed, not judged.
 
-Pass: median abused p99 <= 2x median clean p99, and the same for held; each storm's p99 <= 2x its control's, end to end, and its castd-side
-p99 <= 2x the median clean castd-side p99; no healthy viewer cut; RSS bounded (see BOUND_*) and the live heap after a
-full GC not growing round over round; every abusive connection castd accepted is in its refusal or disconnect
-counters. Prints a markdown summary, writes bench/reliability/viewer_abuse.json and bench/viewer-abuse.png; exits 1
+Pass: median abused p99 <= 2x median clean p99, and the same for held; each storm's p99 <= 2x its control's, end to
+end, and its castd-side p99 <= 2x the median clean castd-side p99; no healthy viewer cut; RSS bounded (see BOUND_*)
+and the live heap after a full GC not growing round over round; every abusive connection castd accepted is in its
+refusal or disconnect counters. Prints a markdown summary, writes bench/reliability/viewer_abuse.json and bench/viewer-abuse.png; exits 1
 when a rule fails.
    bench/reliability/viewer_abuse.py [--smoke] [--rounds N] [--phase SECONDS] [--viewers N] [--rate PACKETS_PER_S]
 """
@@ -227,7 +227,7 @@ def burn_cpu(cpu_seconds, seconds):
     return round(taken, 2)
 
 
-class minimal_refuser:
+class MinimalRefuser:
     """The same storm's floor: a C server that only accepts, writes castd's ERR 429 line and closes (minimal_refuser.c)."""
 
     def __enter__(self):
@@ -330,7 +330,7 @@ def run(args, castd, firewall):
             burned = {}
             measure(f"{label}-control", lambda: burned.update(cpu=burn_cpu(tally["attackerCpuSeconds"], seconds)))
             phases[-1]["burnerCpuSeconds"] = burned["cpu"]
-            with minimal_refuser() as refuser:
+            with MinimalRefuser() as refuser:
                 measure(f"{label}-floor", lambda: abuse(args, "127.0.0.65", firewall, storm_addresses, port=FLOOR))
             phases[-1]["floorCpuSeconds"] = refuser.cpu_seconds
         # Settle: the last slowloris time out, any half-open viewer castd still holds meets CASTD_VIEWER_DEAD_PEER_MS.

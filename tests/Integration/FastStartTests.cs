@@ -1,5 +1,6 @@
 using System.Text;
 using Castd.Tests.Integration.Infrastructure;
+using static Castd.Tests.Integration.Infrastructure.HealthChannels;
 
 namespace Castd.Tests.Integration;
 
@@ -93,12 +94,6 @@ public sealed class FastStartTests
             await rig.Source.SendAsync(channel, sequence, TestPayloads.For(channelIndex, sequence));
         }
     }
-
-    private static System.Text.Json.JsonElement Channel(System.Text.Json.JsonElement health, string id) =>
-        health.GetProperty("channels").EnumerateArray().Single(c => c.GetProperty("id").GetString() == id);
-
-    private static bool Known(System.Text.Json.JsonElement health, string id) =>
-        health.GetProperty("channels").EnumerateArray().Any(c => c.GetProperty("id").GetString() == id);
 
     /// <summary>The channel's count of foreign payloads; −1 while castd has not seen the channel yet.</summary>
     private static long ForeignPayloads(System.Text.Json.JsonElement health, string id) =>

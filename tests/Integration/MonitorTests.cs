@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Castd.Tests.Integration.Infrastructure;
+using static Castd.Tests.Integration.Infrastructure.HealthChannels;
 
 namespace Castd.Tests.Integration;
 
@@ -21,8 +22,7 @@ public sealed partial class MonitorTests
         var source = DotnetRun.RunAsync(RepoPaths.CastloadDll,
             ["source", "--port", sourcePort.ToString(CultureInfo.InvariantCulture), "--channels", "live01", "--rate", "50"], stop: stopSource.Token);
         // Live means past the start-up hold: a viewer joining inside it is handed the held packets as one burst on top.
-        await Eventually.TrueAsync(async () => (await castd.HealthAsync()).GetProperty("channels").EnumerateArray()
-            .Any(c => c.GetProperty("id").GetString() == "live01" && c.GetProperty("released").GetInt64() > 0));
+        await Eventually.TrueAsync(async () => Released(await castd.HealthAsync(), "live01") > 0);
 
         var run = await RunMonitorAsync(castd, "live01", ["--iterations", "2", "--duration", "2s", "--grace", "1s"],
             new Dictionary<string, string> { ["STREAM_MONITOR_LABEL_REGION"] = "eu-west", ["STREAM_MONITOR_LABEL_DURATION"] = "2s" });

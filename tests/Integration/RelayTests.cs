@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Castd.Tests.Integration.Infrastructure;
+using static Castd.Tests.Integration.Infrastructure.HealthChannels;
 
 namespace Castd.Tests.Integration;
 
@@ -16,7 +17,7 @@ public sealed class RelayTests
         await using var origin = await CastdRig.StartAsync(["alice"], Relay(relayPort));
         await origin.Source.SendAsync("chan01", 0, TestPayloads.For(0, 0));
         // Released (after the start-up hold) before the relay joins: it is not the relay's.
-        await Eventually.TrueAsync(async () => Released(await origin.Castd.HealthAsync()) == 1);
+        await Eventually.TrueAsync(async () => Released(await origin.Castd.HealthAsync(), "chan01") == 1);
 
         await using var edge = await TestViewer.ConnectAsync(relayPort, requestLine: null);
         await Eventually.TrueAsync(async () => (await origin.Castd.HealthAsync()).GetProperty("relays").GetInt32() == 1);
@@ -76,8 +77,8 @@ public sealed class RelayTests
         var expected = Enumerable.Range(0, 30).Where(s => s != 20).Select(s => (ulong)s).ToList();
         Assert.Equal(expected, TestViewer.ParseFramed(atEdge.Received).Select(f => f.Sequence));
         Assert.All(TestViewer.ParseFramed(atEdge.Received), f => Assert.Equal(TestPayloads.For(0, f.Sequence), f.Payload));
-        Assert.Equal(1, Channel(await origin.Castd.HealthAsync()).GetProperty("lost").GetInt64());
-        Assert.Equal(1, Channel(await edge.HealthAsync()).GetProperty("lost").GetInt64());
+        Assert.Equal(1, Channel(await origin.Castd.HealthAsync(), "chan01").GetProperty("lost").GetInt64());
+        Assert.Equal(1, Channel(await edge.HealthAsync(), "chan01").GetProperty("lost").GetInt64());
     }
 
     [Fact]
@@ -106,8 +107,8 @@ public sealed class RelayTests
         await viewer.WaitForAsync(bytes => TestViewer.ParseFramed(bytes).Count == 200, TimeSpan.FromSeconds(10));
 
         Assert.Equal(Enumerable.Range(0, 200).Select(s => (ulong)s), TestViewer.ParseFramed(viewer.Received).Select(f => f.Sequence));
-        Assert.Equal(0, Channel(await edge.HealthAsync()).GetProperty("lost").GetInt64());
-        Assert.Equal(0, Channel(await mid.HealthAsync()).GetProperty("late").GetInt64());
+        Assert.Equal(0, Channel(await edge.HealthAsync(), "chan01").GetProperty("lost").GetInt64());
+        Assert.Equal(0, Channel(await mid.HealthAsync(), "chan01").GetProperty("late").GetInt64());
     }
 
     [Fact]
@@ -125,7 +126,7 @@ public sealed class RelayTests
         var payload = new byte[Size];
         // The first packet alone, until the start-up hold is over: the hold would release the next ones as one burst.
         await origin.Source.SendAsync("chan01", 0, payload);
-        await Eventually.TrueAsync(async () => Released(await origin.Castd.HealthAsync()) == 1);
+        await Eventually.TrueAsync(async () => Released(await origin.Castd.HealthAsync(), "chan01") == 1);
         for (ulong sequence = 1; sequence < Packets; sequence++)
         {
             await origin.Source.SendAsync("chan01", sequence, payload);
@@ -199,7 +200,7 @@ public sealed class RelayTests
 
         await atEdge.WaitForAsync(bytes => TestViewer.ParseFramed(bytes).Count == 60, TimeSpan.FromSeconds(5));
         Assert.Equal(Enumerable.Range(0, 10).Select(i => (ulong)i), TestViewer.ParseFramed(atEdge.Received)[50..].Select(f => f.Sequence));
-        Assert.Equal(0, Channel(await edge.HealthAsync()).GetProperty("late").GetInt64());
+        Assert.Equal(0, Channel(await edge.HealthAsync(), "chan01").GetProperty("late").GetInt64());
     }
 
     private static Dictionary<string, string> Relay(int port) => new()
@@ -207,12 +208,6 @@ public sealed class RelayTests
         ["CASTD_RELAY_HOST"] = "127.0.0.1",
         ["CASTD_RELAY_PORT"] = port.ToString(CultureInfo.InvariantCulture),
     };
-
-    private static JsonElement Channel(JsonElement health) => health.GetProperty("channels").EnumerateArray().Single(c => c.GetProperty("id").GetString() == "chan01");
-
-    /// <summary>Packets chan01 released so far; 0 before castd has seen the channel.</summary>
-    private static long Released(JsonElement health) =>
-        health.GetProperty("channels").EnumerateArray().Where(c => c.GetProperty("id").GetString() == "chan01").Sum(c => c.GetProperty("released").GetInt64());
 
     /// <summary>SPEC §1 frames: prefix(5) channel(6) sequence(u64 BE) length(u32 BE) payload.</summary>
     private static List<(string Prefix, string Channel, ulong Sequence, byte[] Payload)> ParseRelay(byte[] bytes)

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Castd.Tests.Integration.Infrastructure;
+using static Castd.Tests.Integration.Infrastructure.HealthChannels;
 
 namespace Castd.Tests.Integration;
 
@@ -255,7 +256,4 @@ public sealed class SourceFaultTests
     /// <summary>castd's output is read as it comes: the log line may trail the counter a moment.</summary>
     private static Task LoggedAsync(CastdProcess castd, string violation) =>
         Eventually.TrueAsync(() => Task.FromResult(castd.Output.Contains(violation, StringComparison.Ordinal)));
-
-    private static JsonElement Channel(JsonElement health, string id) =>
-        health.GetProperty("channels").EnumerateArray().Single(c => c.GetProperty("id").GetString() == id);
 }
