@@ -15,6 +15,12 @@ CASTD = ["dotnet", os.path.join(ROOT, "src/Daemon/bin/Release/net10.0/castd.dll"
 GCDUMP = os.environ.get("DOTNET_GCDUMP", "dotnet-gcdump")
 
 
+def on_cpus(cpus):
+    """A command prefix that runs the command on those CPUs only (taskset execs it: the pid stays the command's); none
+    when cpus is None."""
+    return ["taskset", "-c", ",".join(str(cpu) for cpu in sorted(cpus))] if cpus else []
+
+
 def log(message):
     print(message, file=sys.stderr, flush=True)
 
@@ -22,8 +28,9 @@ def log(message):
 class Castd:
     """A castd with its own data directory, listening on loopback; up (healthz answers) on enter, stopped on exit."""
 
-    def __init__(self, http_port, stream_port, source_port, **settings):
-        self.http_port = http_port
+    def __init__(self, http_port, stream_port, source_port, cpus=None, **settings):
+        """cpus: the CPUs castd may run on (all when None)."""
+        self.http_port, self.cpus = http_port, cpus
         self.data = tempfile.mkdtemp(prefix="castd-bench-")
         self.env = dict(os.environ, SERVER_HOST="127.0.0.1", SERVER_PORT=str(http_port), STREAM_HOST="127.0.0.1",
                         STREAM_PORT=str(stream_port), CHANNEL_SOURCE_HOST="127.0.0.1",
@@ -34,7 +41,7 @@ class Castd:
         self.env.update({name: str(value) for name, value in settings.items()})
 
     def __enter__(self):
-        self.process = subprocess.Popen(CASTD, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(on_cpus(self.cpus) + CASTD, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.time() + 60
         while True:
             try:

@@ -30,7 +30,10 @@ end, and its castd-side p99 <= 2x the median clean castd-side p99; no healthy vi
 and the live heap after a full GC not growing round over round; every abusive connection castd accepted is in its
 refusal or disconnect counters. Prints a markdown summary, writes bench/reliability/viewer_abuse.json and bench/viewer-abuse.png; exits 1
 when a rule fails.
-   bench/reliability/viewer_abuse.py [--smoke] [--rounds N] [--phase SECONDS] [--viewers N] [--rate PACKETS_PER_S]
+
+--split-cores pins castd (and the minimal refuser) to CPU 0 and every client to CPU 1, as if castd had a host of its
+own: an experiment, written to viewer_abuse-split[-VIEWERS].json and bench/viewer-abuse-split[-VIEWERS].png (bench/RESULTS.md, runs J-M).
+   bench/reliability/viewer_abuse.py [--smoke] [--split-cores] [--rounds N] [--phase SECONDS] [--viewers N] [--rate PACKETS_PER_S]
 """
 import argparse
 import json
@@ -46,7 +49,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from castd_run import CASTLOAD, ROOT, Castd, log, metric_total  # noqa: E402
+from castd_run import CASTLOAD, ROOT, Castd, log, metric_total, on_cpus  # noqa: E402
 
 HTTP, STREAM, SOURCE = 18480, 19411, 19410
 # The minimal refuser's port (bench/reliability/minimal_refuser.c, built by viewer_abuse.sh into $MINIMAL_REFUSER).
@@ -90,11 +93,18 @@ def parse_args():
     # 10/s, not the 50/s of SPEC §1: on these 2 shared cores 9,900 viewers at 50/s saturate the clean run by themselves
     # (p50 139 ms, p99 306 ms measured), and a ratio against a saturated baseline says nothing about isolation.
     parser.add_argument("--rate", type=float, default=10, help="packets per second per channel (1316-byte payloads)")
+    parser.add_argument("--split-cores", action="store_true",
+                        help="castd (and the minimal refuser standing in for it) on CPU 0, every client on CPU 1")
     args = parser.parse_args()
     smoke = args.smoke
+    # Split: castd's CPU stands for its own host, the other for the viewers' and the attacker's machines (the kernel's
+    # loopback work lands mostly on the sending side's CPU).
+    args.castd_cpus = {0} if args.split_cores else None
+    args.client = on_cpus({1} if args.split_cores else None)  # prefixes every client's command
     args.rounds = args.rounds or (1 if smoke else 3)
     args.phase = args.phase or (6 if smoke else 20)
-    args.viewers = args.viewers or (990 if smoke else 9900)
+    args.default_viewers = 990 if smoke else 9900
+    args.viewers = args.viewers or args.default_viewers
     # The abuse: 1 % of (healthy + non-readers) never read; the storm at 10,000/s for 5 s; the rest as the brief asks.
     args.abuse = dict(non_readers=args.viewers // 99, storm_rate=2000 if smoke else 10_000, storm_s=2 if smoke else 5,
                       slowloris=100 if smoke else 1000, bad_lines_rate=50 if smoke else 200, half_open=20 if smoke else 200)
@@ -195,7 +205,7 @@ def abuse(args, address, firewall, storm_addresses=None, port=STREAM, storm=True
         # nice 19: real attackers bring their own CPU. Here they share the 2 cores, so their client side gets only what
         # castd and the healthy crowd leave; castd's side of the abuse (accepting, parsing, refusing) runs at full priority.
         prefix, duration, mix, storm_addresses = ["nice", "-n", "19"], args.phase, a, STORM_ADDRESSES
-    process = subprocess.Popen(prefix + CASTLOAD + [
+    process = subprocess.Popen(args.client + prefix + CASTLOAD + [
         "abuse", "--stream", f"127.0.0.1:{port}", "--user", "abuser", "--channels", ",".join(CHANNELS),
         "--duration", f"{duration}s", "--storm-rate", str(storm_rate), "--storm-duration", f"{a['storm_s']}s", "--storm-addresses", str(storm_addresses),
         "--slowloris", str(mix["slowloris"]), "--bad-lines-rate", str(mix["bad_lines_rate"]),
@@ -214,11 +224,11 @@ def abuse(args, address, firewall, storm_addresses=None, port=STREAM, storm=True
                 attackerCpuSeconds=round(usage.ru_utime + usage.ru_stime, 2))
 
 
-def burn_cpu(cpu_seconds, seconds):
+def burn_cpu(args, cpu_seconds, seconds):
     """The control phase: takes cpu_seconds of CPU over seconds (in as many processes as that needs) with no connection
     at all; returns the CPU it took."""
     processes = max(1, math.ceil(cpu_seconds / seconds))
-    burners = [subprocess.Popen([sys.executable, "-c", BURNER, str(cpu_seconds / seconds / processes), str(seconds)])
+    burners = [subprocess.Popen(args.client + [sys.executable, "-c", BURNER, str(cpu_seconds / seconds / processes), str(seconds)])
                for _ in range(processes)]
     taken = 0.0
     for burner in burners:
@@ -228,11 +238,16 @@ def burn_cpu(cpu_seconds, seconds):
 
 
 class MinimalRefuser:
-    """The same storm's floor: a C server that only accepts, writes castd's ERR 429 line and closes (minimal_refuser.c)."""
+    """The same storm's floor: a C server that only accepts, writes castd's ERR 429 line and closes (minimal_refuser.c),
+    on castd's CPUs."""
+
+    def __init__(self, cpus):
+        self.cpus = cpus
 
     def __enter__(self):
         line = "ERR 429 too many connections from your address: at most 20 a second"
-        self.process = subprocess.Popen([os.environ["MINIMAL_REFUSER"], str(FLOOR), "4096", line], stdout=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen(on_cpus(self.cpus) + [os.environ["MINIMAL_REFUSER"], str(FLOOR), "4096", line],
+                                        stdout=subprocess.PIPE, text=True)
         if self.process.stdout.readline().strip() != "ready":
             raise SystemExit("the minimal refuser did not start")
         return self
@@ -251,7 +266,8 @@ def main():
     # SIGTERM/SIGINT unwind through the finally blocks, so the rules go even when the run is stopped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
-        with Castd(HTTP, STREAM, SOURCE, CASTD_MAX_STREAMS_PER_USER=1_000_000, CASTD_VIEWER_CONNECTS_EXEMPT=EXEMPT) as castd:
+        with Castd(HTTP, STREAM, SOURCE, cpus=args.castd_cpus, CASTD_MAX_STREAMS_PER_USER=1_000_000,
+                   CASTD_VIEWER_CONNECTS_EXEMPT=EXEMPT) as castd:
             return run(args, castd, firewall)
     finally:
         firewall.clear()
@@ -260,9 +276,9 @@ def main():
 def run(args, castd, firewall):
     for user in ("healthy", "abuser"):
         castd.register(user)
-    source = subprocess.Popen(CASTLOAD + ["source", "--port", str(SOURCE), "--channels", ",".join(CHANNELS), "--rate", str(args.rate)],
+    source = subprocess.Popen(args.client + CASTLOAD + ["source", "--port", str(SOURCE), "--channels", ",".join(CHANNELS), "--rate", str(args.rate)],
                               stdout=subprocess.DEVNULL)
-    crowd = subprocess.Popen(CASTLOAD + ["view", "--stream", f"127.0.0.1:{STREAM}", "--user", "healthy", "--channel", ",".join(CHANNELS),
+    crowd = subprocess.Popen(args.client + CASTLOAD + ["view", "--stream", f"127.0.0.1:{STREAM}", "--user", "healthy", "--channel", ",".join(CHANNELS),
                                          "--framed", "--count", str(args.viewers), "--ramp", "1ms", "--marks"],
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     sampler = Sampler(castd.process.pid)
@@ -328,9 +344,9 @@ def run(args, castd, firewall):
             tally, seconds = measure(label, lambda: abuse(args, "127.0.0.65", firewall, storm_addresses))
             phases[-1].update(control=f"{label}-control", floor=f"{label}-floor")
             burned = {}
-            measure(f"{label}-control", lambda: burned.update(cpu=burn_cpu(tally["attackerCpuSeconds"], seconds)))
+            measure(f"{label}-control", lambda: burned.update(cpu=burn_cpu(args, tally["attackerCpuSeconds"], seconds)))
             phases[-1]["burnerCpuSeconds"] = burned["cpu"]
-            with MinimalRefuser() as refuser:
+            with MinimalRefuser(args.castd_cpus) as refuser:
                 measure(f"{label}-floor", lambda: abuse(args, "127.0.0.65", firewall, storm_addresses, port=FLOOR))
             phases[-1]["floorCpuSeconds"] = refuser.cpu_seconds
         # Settle: the last slowloris time out, any half-open viewer castd still holds meets CASTD_VIEWER_DEAD_PEER_MS.
@@ -416,24 +432,30 @@ def report(args, phases, tallies, intervals, start, settled, final, lingering, s
     checks[f"live heap after a full GC: no growth round over round (<= {BOUND_GROWTH:.2f}x the first abused phase's + {BOUND_SLACK_MIB:g} MiB)"] = all(
         p["heapAfterFullGcMib"] <= abused[0]["heapAfterFullGcMib"] * BOUND_GROWTH + BOUND_SLACK_MIB for p in abused + held)
 
-    result = {"viewers": args.viewers, "channels": len(CHANNELS), "rate": args.rate, "phaseSeconds": args.phase,
+    result = {"viewers": args.viewers, "placement": placement(args), "channels": len(CHANNELS), "rate": args.rate, "phaseSeconds": args.phase,
               "rounds": args.rounds, "abuse": args.abuse, "phases": phases, "tallies": tallies, "counts": counts,
               "replies": replies, "abusiveOpened": opened, "castdCounted": counted, "castdTotal": total, "settledLingering": lingering,
               "settleSeconds": settle_s, "cleanP99Ms": clean_p99, "abusedP99Ms": abused_p99, "ratio": ratio,
               "heldP99Ms": held_p99, "heldRatio": held_p99 / clean_p99, "cleanCastdP99S": clean_castd_p99,
               "rssBoundsKib": bounds, "checks": checks, "samples": sampler.samples, "intervals": intervals}
-    out = os.path.join(ROOT, "bench/reliability/viewer_abuse-smoke.json" if args.smoke else "bench/reliability/viewer_abuse.json")
+    name = ("viewer_abuse" + ("-split" if args.split_cores else "")
+            + (f"-{args.viewers}" if args.viewers != args.default_viewers else "") + ("-smoke" if args.smoke else ""))
+    out = os.path.join(ROOT, f"bench/reliability/{name}.json")
     with open(out, "w") as f:
         json.dump(result, f, indent=1)
     print_markdown(result)
     if not args.smoke:
-        plot(result, os.path.join(ROOT, "bench/viewer-abuse.png"))
+        plot(result, os.path.join(ROOT, f"bench/{name.replace('_', '-')}.png"))
     return 0 if all(checks.values()) else 1
+
+
+def placement(args):
+    return "castd on CPU 0, every client on CPU 1" if args.split_cores else "castd and every client on the same 2 cores"
 
 
 def print_markdown(r):
     print(f"{r['viewers']:,} healthy framed viewers on {r['channels']} channels at {r['rate']:g} packets/s (1316-byte payloads), "
-          f"{r['rounds']} × clean/abused/held phases of {r['phaseSeconds']:g} s, castd and every client on the same 2 cores.\n")
+          f"{r['rounds']} × clean/abused/held phases of {r['phaseSeconds']:g} s, {r['placement']}.\n")
     print("| phase | packets | p50 ms | p99 ms | p99.9 ms | max ms | castd-side p50 / p99 ms | castd CPU s | attacker (burner) CPU s | load avg | RSS peak MiB | after a full GC: heap / RSS MiB | fds peak | refusals (code: n) | disconnects |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
     attacker = {t["phase"]: t["attackerCpuSeconds"] for t in r["tallies"]}
@@ -493,7 +515,7 @@ def plot(r, path):
     top.set_ylabel("MiB / fds÷100")
     top.legend(loc="upper left")
     top.set_title(f"castd under viewer abuse (red; orange without the storm), storm controls (grey), floors (blue):\n"
-                  f"{r['viewers']:,} healthy viewers, 2 shared cores", fontsize=10)
+                  f"{r['viewers']:,} healthy viewers, {r['placement']}", fontsize=10)
     mids = [statistics.mean([s["t"] for s in samples if s["phase"] == p["phase"]] or [0]) for p in r["phases"]]
     bottom.plot(mids, [p["latency"]["latencyP50Ms"] for p in r["phases"]], "o-", label="healthy p50")
     bottom.plot(mids, [p["latency"]["latencyP99Ms"] for p in r["phases"]], "s-", label="healthy p99")
