@@ -40,8 +40,13 @@ class Castd:
                         CASTD_DATA_DIR=os.path.join(self.data, "castd"))
         self.env.update({name: str(value) for name, value in settings.items()})
 
+    def output(self):
+        """Where castd's stdout and stderr go: nowhere (a subclass may keep them)."""
+        return subprocess.DEVNULL, subprocess.DEVNULL
+
     def __enter__(self):
-        self.process = subprocess.Popen(on_cpus(self.cpus) + CASTD, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stdout, stderr = self.output()
+        self.process = subprocess.Popen(on_cpus(self.cpus) + CASTD, env=self.env, stdout=stdout, stderr=stderr)
         deadline = time.time() + 60
         while True:
             try:

@@ -62,7 +62,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from castd_run import CASTD, CASTLOAD, ROOT, Castd, log, metric_total  # noqa: E402
+from castd_run import CASTLOAD, ROOT, Castd, log, metric_total  # noqa: E402
 
 HTTP, STREAM, SOURCE = 18380, 19311, 19310
 CHANNELS = [f"soak{i:02}" for i in range(1, 9)]
@@ -108,18 +108,9 @@ class LoggedCastd(Castd):
         super().__init__(*args, **settings)
         self.log_path = log_path
 
-    def __enter__(self):
+    def output(self):
         self.log_file = open(self.log_path, "w")
-        self.process = subprocess.Popen(CASTD, env=self.env, stdout=self.log_file, stderr=subprocess.STDOUT)
-        deadline = time.time() + 60
-        while True:
-            try:
-                get("/healthz", timeout=1)
-                return self
-            except OSError:
-                if time.time() > deadline or self.process.poll() is not None:
-                    raise RuntimeError("castd did not come up")
-                time.sleep(0.1)
+        return self.log_file, subprocess.STDOUT
 
 
 def proc_status(pid):

@@ -32,7 +32,7 @@ refusal or disconnect counters. Prints a markdown summary, writes bench/reliabil
 when a rule fails.
 
 --split-cores pins castd (and the minimal refuser) to CPU 0 and every client to CPU 1, as if castd had a host of its
-own: an experiment, written to viewer_abuse-split[-VIEWERS].json and bench/viewer-abuse-split[-VIEWERS].png (bench/RESULTS.md, runs J-M).
+own: an experiment, written to viewer_abuse-split[-VIEWERS].json and bench/viewer-abuse-split[-VIEWERS].png (bench/RESULTS.md, runs J-O).
    bench/reliability/viewer_abuse.py [--smoke] [--split-cores] [--rounds N] [--phase SECONDS] [--viewers N] [--rate PACKETS_PER_S]
 """
 import argparse
@@ -99,8 +99,9 @@ def parse_args():
     smoke = args.smoke
     # Split: castd's CPU stands for its own host, the other for the viewers' and the attacker's machines (the kernel's
     # loopback work lands mostly on the sending side's CPU).
-    args.castd_cpus = {0} if args.split_cores else None
-    args.client = on_cpus({1} if args.split_cores else None)  # prefixes every client's command
+    args.castd_cpus, client_cpus, args.placement = (({0}, {1}, "castd on CPU 0, every client on CPU 1") if args.split_cores
+                                                    else (None, None, "castd and every client on the same 2 cores"))
+    args.client = on_cpus(client_cpus)  # prefixes every client's command
     args.rounds = args.rounds or (1 if smoke else 3)
     args.phase = args.phase or (6 if smoke else 20)
     args.default_viewers = 990 if smoke else 9900
@@ -432,7 +433,7 @@ def report(args, phases, tallies, intervals, start, settled, final, lingering, s
     checks[f"live heap after a full GC: no growth round over round (<= {BOUND_GROWTH:.2f}x the first abused phase's + {BOUND_SLACK_MIB:g} MiB)"] = all(
         p["heapAfterFullGcMib"] <= abused[0]["heapAfterFullGcMib"] * BOUND_GROWTH + BOUND_SLACK_MIB for p in abused + held)
 
-    result = {"viewers": args.viewers, "placement": placement(args), "channels": len(CHANNELS), "rate": args.rate, "phaseSeconds": args.phase,
+    result = {"viewers": args.viewers, "placement": args.placement, "channels": len(CHANNELS), "rate": args.rate, "phaseSeconds": args.phase,
               "rounds": args.rounds, "abuse": args.abuse, "phases": phases, "tallies": tallies, "counts": counts,
               "replies": replies, "abusiveOpened": opened, "castdCounted": counted, "castdTotal": total, "settledLingering": lingering,
               "settleSeconds": settle_s, "cleanP99Ms": clean_p99, "abusedP99Ms": abused_p99, "ratio": ratio,
@@ -447,10 +448,6 @@ def report(args, phases, tallies, intervals, start, settled, final, lingering, s
     if not args.smoke:
         plot(result, os.path.join(ROOT, f"bench/{name.replace('_', '-')}.png"))
     return 0 if all(checks.values()) else 1
-
-
-def placement(args):
-    return "castd on CPU 0, every client on CPU 1" if args.split_cores else "castd and every client on the same 2 cores"
 
 
 def print_markdown(r):
