@@ -98,7 +98,7 @@ public class FastStartBenchmarks
         {
         }
 
-        public void Flush(bool onThisThread)
+        public void Flush()
         {
         }
     }

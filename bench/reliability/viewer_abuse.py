@@ -32,7 +32,7 @@ refusal or disconnect counters. Prints a markdown summary, writes bench/reliabil
 when a rule fails.
 
 --split-cores pins castd (and the minimal refuser) to CPU 0 and every client to CPU 1, as if castd had a host of its
-own: an experiment, written to viewer_abuse-split[-VIEWERS].json and bench/viewer-abuse-split[-VIEWERS].png (bench/RESULTS.md, runs J-O).
+own: an experiment, written to viewer_abuse-split[-VIEWERS].json and bench/viewer-abuse-split[-VIEWERS].png (bench/RESULTS.md, runs J-P).
    bench/reliability/viewer_abuse.py [--smoke] [--split-cores] [--rounds N] [--phase SECONDS] [--viewers N] [--rate PACKETS_PER_S]
 """
 import argparse
@@ -377,7 +377,7 @@ def run(args, castd, firewall):
 def report(args, phases, tallies, intervals, start, settled, final, lingering, settle_s, sampler):
     by_label = {i["interval"]: i for i in intervals}
     for phase in phases:
-        phase["latency"] = {k: by_label[phase["phase"]][k] for k in ("latencyP50Ms", "latencyP99Ms", "latencyP999Ms", "latencyMaxMs", "packets", "gaps")}
+        phase["latency"] = {k: by_label[phase["phase"]][k] for k in ("latencyP50Ms", "latencyP99Ms", "latencyP999Ms", "latencyMaxMs", "upstreamP99Ms", "packets", "gaps")}
     clean = [p for p in phases if p["phase"].startswith("clean")]
     abused = [p for p in phases if p["phase"].startswith("abused")]
     held = [p for p in phases if p["phase"].startswith("held")]
@@ -453,8 +453,8 @@ def report(args, phases, tallies, intervals, start, settled, final, lingering, s
 def print_markdown(r):
     print(f"{r['viewers']:,} healthy framed viewers on {r['channels']} channels at {r['rate']:g} packets/s (1316-byte payloads), "
           f"{r['rounds']} × clean/abused/held phases of {r['phaseSeconds']:g} s, {r['placement']}.\n")
-    print("| phase | packets | p50 ms | p99 ms | p99.9 ms | max ms | castd-side p50 / p99 ms | castd CPU s | attacker (burner) CPU s | load avg | RSS peak MiB | after a full GC: heap / RSS MiB | fds peak | refusals (code: n) | disconnects |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
+    print("| phase | packets | p50 ms | p99 ms | p99.9 ms | max ms | upstream p99 ms (source → castd's read) | castd-side p50 / p99 ms | castd CPU s | attacker (burner) CPU s | load avg | RSS peak MiB | after a full GC: heap / RSS MiB | fds peak | refusals (code: n) | disconnects |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
     attacker = {t["phase"]: t["attackerCpuSeconds"] for t in r["tallies"]}
     attacker |= {p["phase"]: f"({p['burnerCpuSeconds']})" for p in r["phases"] if "burnerCpuSeconds" in p}
     for p in r["phases"]:
@@ -462,7 +462,7 @@ def print_markdown(r):
         refusals = ", ".join(f"{k}: {v:,}" for k, v in sorted(p["refusals"].items()) if v)
         disconnects = ", ".join(f"{k}: {v:,}" for k, v in p["disconnects"].items() if v)
         print(f"| {p['phase']} | {lat['packets']:,} | {lat['latencyP50Ms']:.2f} | {lat['latencyP99Ms']:.2f} | {lat['latencyP999Ms']:.2f} | "
-              f"{lat['latencyMaxMs']:.2f} | {ms(p['castdDeliveryP50S'])} / {ms(p['castdDeliveryP99S'])} | {p['castdCpuSeconds']}{refuser(p)} | {attacker.get(p['phase'], '—')} | {p['loadAverage1m']} | {p['rssPeakKib'] / 1024:.0f} | {after_gc(p)} | {p['fdsPeak']:,} | {refusals or '—'} | {disconnects or '—'} |")
+              f"{lat['latencyMaxMs']:.2f} | {lat['upstreamP99Ms']:.2f} | {ms(p['castdDeliveryP50S'])} / {ms(p['castdDeliveryP99S'])} | {p['castdCpuSeconds']}{refuser(p)} | {attacker.get(p['phase'], '—')} | {p['loadAverage1m']} | {p['rssPeakKib'] / 1024:.0f} | {after_gc(p)} | {p['fdsPeak']:,} | {refusals or '—'} | {disconnects or '—'} |")
     print(f"\nmedian p99: clean {r['cleanP99Ms']:.2f} ms, abused {r['abusedP99Ms']:.2f} ms, ratio {r['ratio']:.2f}; "
           f"held (all but the storm) {r['heldP99Ms']:.2f} ms, ratio {r['heldRatio']:.2f}")
     for p in r["phases"]:

@@ -93,6 +93,49 @@ public sealed class StreamingTests
         }
     }
 
+    /// <summary>
+    /// A large audience is cut into parts: the first 16 viewers are sent to from the ingest thread, the rest from the
+    /// delivery threads (one per core), so with one core in one part of 104, with four in four parts of 26. Either way
+    /// every viewer gets every packet once, in order, whatever part it fell in.
+    /// </summary>
+    [Theory]
+    [InlineData("1")]
+    [InlineData("4")]
+    public async Task LargeAudience_SplitOverDeliveryThreads_EveryViewerGetsEveryPacketOnceInOrder(string cores)
+    {
+        const int Viewers = 120;
+        const int Packets = 200;
+        await using var rig = await CastdRig.StartAsync(["crowd"], new Dictionary<string, string>
+        {
+            ["DOTNET_PROCESSOR_COUNT"] = cores,
+            ["CASTD_MAX_STREAMS_PER_USER"] = "1000",
+        });
+        var (castd, source) = (rig.Castd, rig.Source);
+        var viewers = new List<TestViewer>();
+        for (var i = 0; i < Viewers; i++)
+        {
+            viewers.Add(await TestViewer.ConnectAsync(castd.StreamPort, "crowd chan01 framed\n"));
+        }
+        await WaitForViewersAsync(castd, Viewers);
+
+        for (ulong s = 0; s < Packets; s += 10)
+        {
+            await source.SendRawAsync([.. Enumerable.Range(0, 10).SelectMany(i => TestSource.Frame("chan01", s + (ulong)i, TestPayloads.For(0, s + (ulong)i)))]);
+            await Task.Delay(5);
+        }
+        foreach (var viewer in viewers)
+        {
+            await viewer.WaitForAsync(b => TestViewer.ParseFramed(b).Count >= Packets, TimeSpan.FromSeconds(15));
+            var frames = TestViewer.ParseFramed(viewer.Received);
+            Assert.Equal(Enumerable.Range(0, Packets).Select(i => (ulong)i), frames.Select(f => f.Sequence));
+            Assert.All(frames, f => Assert.Equal(TestPayloads.For(0, f.Sequence), f.Payload));
+        }
+        foreach (var viewer in viewers)
+        {
+            await viewer.DisposeAsync();
+        }
+    }
+
     [Fact]
     public async Task SourceDropsAndReturns_ViewerStaysConnectedAndKeepsStreaming()
     {

@@ -84,23 +84,23 @@ internal readonly record struct LatencySummary(double? P50Ms, double? P99Ms, dou
 
     public static string Format(double? ms) => ms?.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture) ?? "n/a";
 
-    /// <summary>The percentiles as <c>latencyP50Ms</c>… properties, null when nothing was recorded.</summary>
-    public void WriteTo(System.Text.Json.Utf8JsonWriter json)
+    /// <summary>The percentiles as <c>latencyP50Ms</c>… properties (<paramref name="prefix"/> in place of <c>latency</c>), null when nothing was recorded.</summary>
+    public void WriteTo(System.Text.Json.Utf8JsonWriter json, string prefix = "latency")
     {
-        Write("latencyP50Ms", P50Ms);
-        Write("latencyP99Ms", P99Ms);
-        Write("latencyP999Ms", P999Ms);
-        Write("latencyMaxMs", MaxMs);
+        Write("P50Ms", P50Ms);
+        Write("P99Ms", P99Ms);
+        Write("P999Ms", P999Ms);
+        Write("MaxMs", MaxMs);
 
         void Write(string name, double? value)
         {
             if (value is { } number)
             {
-                json.WriteNumber(name, number);
+                json.WriteNumber(prefix + name, number);
             }
             else
             {
-                json.WriteNull(name);
+                json.WriteNull(prefix + name);
             }
         }
     }

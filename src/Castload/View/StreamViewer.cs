@@ -12,7 +12,10 @@ namespace Castd.Castload.View;
 /// <summary>One viewer connection (SPEC §3): sends the request line, then counts, checks and optionally saves what arrives.</summary>
 /// <param name="output">Where to save the stream, or null.</param>
 /// <param name="latencies">Where stamped packets' latencies go while it records, or null.</param>
-internal sealed class StreamViewer(ViewerRequest request, Stream? output = null, LatencyRecorder? latencies = null)
+/// <param name="upstream">Where stamped framed packets' source-to-castd times go (castload's send to castd's receive time
+/// in the framed header), or null: with <paramref name="latencies"/> it tells whether a delay comes before castd has
+/// read a packet or after. Both clocks are the one host's on loopback.</param>
+internal sealed class StreamViewer(ViewerRequest request, Stream? output = null, LatencyRecorder? latencies = null, LatencyRecorder? upstream = null)
 {
     /// <summary>The most one read takes from the socket.</summary>
     private const int ReadBufferBytes = 64 * 1024;
@@ -162,6 +165,10 @@ internal sealed class StreamViewer(ViewerRequest request, Stream? output = null,
             if (latencies?.IsRecording == true)
             {
                 latencies.Record(micros);
+            }
+            if (_stamped == true && receivedMicros != 0 && upstream?.IsRecording == true)
+            {
+                upstream.Record((long)receivedMicros - sentMicros);
             }
         }
     }

@@ -47,14 +47,15 @@ internal static class ViewCommand
         }
         await using var file = options.Output is null ? null : File.Create(options.Output);
         var latencies = new LatencyRecorder();
+        var upstream = new LatencyRecorder();
         var channels = options.Channel.Split(',');
         var viewers = Enumerable.Range(0, options.Count)
             .Select(i => new StreamViewer(new ViewerRequest(options.Host, options.Port,
                 options.User.Replace("{i}", i.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal), channels[i % channels.Length], options.Framed, FastStart: options.FastStart),
-                file, latencies))
+                file, latencies, upstream))
             .ToList();
         // Console.In reads block their thread: the marks get a thread-pool thread of their own.
-        var intervals = options.Marks ? Task.Run(() => ViewIntervals.RunAsync(Console.In, Console.Out, viewers, latencies, stop), CancellationToken.None) : null;
+        var intervals = options.Marks ? Task.Run(() => ViewIntervals.RunAsync(Console.In, Console.Out, viewers, latencies, upstream, stop), CancellationToken.None) : null;
         if (intervals is null)
         {
             latencies.Start();

@@ -168,18 +168,6 @@ internal sealed class Channel(ChannelId id, ReorderOptions reorder, long timesta
         }
     }
 
-    /// <summary>
-    /// Starts every subscriber's send: the thread pool's first, so they run on the other cores meanwhile, then up to
-    /// <paramref name="sendsOnThisThread"/> (decremented for each) on the ingest thread itself.
-    /// </summary>
-    public void Flush(ref int sendsOnThisThread)
-    {
-        var subscribers = Volatile.Read(ref _subscribers);
-        var here = int.Min(sendsOnThisThread, subscribers.Length);
-        sendsOnThisThread -= here;
-        for (var i = 0; i < subscribers.Length; i++)
-        {
-            subscribers[i].Flush(onThisThread: i >= subscribers.Length - here);
-        }
-    }
+    /// <summary>Ingest thread: starts every subscriber's send, spread over the delivery threads.</summary>
+    public void Flush(DeliveryThreads delivery) => delivery.Flush(Volatile.Read(ref _subscribers));
 }

@@ -4,7 +4,7 @@ namespace Castd.Daemon.Channels;
 
 /// <summary>
 /// Something that receives a channel's packets in order: a viewer or a relay connection (SPEC §9).
-/// Both methods are called on the ingest thread and must never block it.
+/// Called on the ingest thread (<see cref="Flush"/> also on a delivery thread), so they must never block.
 /// </summary>
 internal interface ISubscriber
 {
@@ -17,9 +17,6 @@ internal interface ISubscriber
     /// </summary>
     void Reserve(int packets, long bytes);
 
-    /// <summary>
-    /// End of an ingest batch: start sending what was queued, on the calling thread when
-    /// <paramref name="onThisThread"/> (one thread hop fewer), otherwise on the thread pool.
-    /// </summary>
-    void Flush(bool onThisThread);
+    /// <summary>End of an ingest batch: start sending what was queued, on the calling thread (see <see cref="DeliveryThreads"/>).</summary>
+    void Flush();
 }

@@ -76,6 +76,7 @@ internal static class CastdHost
         services.AddSingleton<PacketBufferPool>();
         services.AddSingleton<ChannelRegistry>();
         services.AddSingleton<IngestCounters>();
+        services.AddSingleton(new DeliveryThreads());
         services.AddSingleton<IngestPump>();
         services.AddSingleton<UsageLedger>();
         services.AddSingleton<ViewerDirectory>();

@@ -11,15 +11,8 @@ namespace Castd.Daemon.Ingest;
 /// channel's ring, and at the end of a batch expires gaps and flushes the subscribers of channels that moved.
 /// </summary>
 /// <remarks>Owned by one thread at a time (the source read loop); none of it is thread-safe on purpose.</remarks>
-internal sealed class IngestPump(ChannelRegistry registry, PacketBufferPool pool, TimeProvider time)
+internal sealed class IngestPump(ChannelRegistry registry, PacketBufferPool pool, DeliveryThreads delivery, TimeProvider time)
 {
-    /// <summary>
-    /// Viewer sends per batch made on the ingest thread rather than the thread pool: a small audience is served
-    /// without a thread hop (each hop can wait a scheduler tick on a busy 2-core VM: p99 3.6–5.1 ms → 2.5–3.4 ms at
-    /// 10 viewers × 20 k packets/s), while a large one still spreads over every core.
-    /// </summary>
-    private const int SendsOnIngestThread = 16;
-
     private readonly List<Channel> _known = [];
     private readonly List<Channel> _touched = [];
     private Channel? _last;
@@ -56,11 +49,10 @@ internal sealed class IngestPump(ChannelRegistry registry, PacketBufferPool pool
                 Touch(channel);
             }
         }
-        var sendsOnThisThread = SendsOnIngestThread;
         foreach (var channel in _touched)
         {
             channel.PendingFlush = false;
-            channel.Flush(ref sendsOnThisThread);
+            channel.Flush(delivery);
         }
         _touched.Clear();
     }

@@ -8,8 +8,8 @@ using Castd.Protocol.Source;
 namespace Castd.Daemon.Ingest;
 
 /// <summary>
-/// Dials the channel source (SPEC §1), reads it through a pipe in batches of at most PACKET_BATCH_SIZE packets,
-/// and redials with capped exponential backoff forever. Viewers stay connected throughout.
+/// Dials the channel source (SPEC §1), reads it on the ingest thread through a pipe in batches of at most
+/// PACKET_BATCH_SIZE packets, and redials with capped exponential backoff forever. Viewers stay connected throughout.
 /// </summary>
 internal sealed partial class SourceClient(
     CastdOptions options,
@@ -109,12 +109,52 @@ internal sealed partial class SourceClient(
         }
     }
 
+    /// <summary>
+    /// The ingest thread: a thread of castd's own, not the pool's, so a source packet never waits behind connection work
+    /// queued there (a connect storm's admissions held it for up to ~97 ms, bench/RESULTS.md "Where the wait was"). It
+    /// receives into the pipe, whose inline reader runs the read loop right here; when nothing comes for a tick it wakes
+    /// the loop anyway, so gap timeouts fire and a stalled frame is noticed on a silent source.
+    /// </summary>
+    private void Receive(Socket socket, Pipe pipe)
+    {
+        var writer = pipe.Writer;
+        try
+        {
+            while (true)
+            {
+                if (!socket.Poll(TickInterval, SelectMode.SelectRead))
+                {
+                    pipe.Reader.CancelPendingRead();
+                    continue;
+                }
+                var received = socket.Receive(writer.GetMemory(ReadBufferSize / 4).Span);
+                if (received == 0)
+                {
+                    break;
+                }
+                writer.Advance(received);
+                // No pause threshold and an inline reader: the flush has run the read loop and is complete on return.
+                var flush = writer.FlushAsync();
+                if (!flush.IsCompleted || flush.Result.IsCompleted)
+                {
+                    break;
+                }
+            }
+            writer.Complete();
+        }
+        catch (Exception ex)
+        {
+            // The read loop sees it as the source's error (a reset, or the socket closed when the loop ended).
+            writer.Complete(ex);
+        }
+    }
+
     private async Task ReadAsync(Socket socket, CancellationToken stoppingToken)
     {
-        await using var stream = new NetworkStream(socket, ownsSocket: false);
-        var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: ReadBufferSize, minimumReadSize: ReadBufferSize / 4));
-        // A read that waits for data is cancelled on every tick so that gap timeouts fire on a silent source.
-        var ticker = new Timer(static state => ((PipeReader)state!).CancelPendingRead(), reader, TickInterval, TickInterval);
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 0, readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline,
+            minimumSegmentSize: ReadBufferSize, useSynchronizationContext: false));
+        var reader = pipe.Reader;
+        new Thread(() => Receive(socket, pipe)) { IsBackground = true, Name = "castd ingest" }.Start();
         // Since when the bytes left over after the last batch have been waiting for the rest of their frame.
         long? partialSince = null;
         try
@@ -133,7 +173,7 @@ internal sealed partial class SourceClient(
                         // One source connection carries every channel: a hung frame would stall them all, so drop and redial.
                         SourceProtocolException.Throw(SourceProtocolViolation.StalledFrame, (long)options.SourceStallTimeout.TotalMilliseconds);
                     }
-                    // A read the ticker cancelled may still hold frames (those a full batch left behind, or bytes that
+                    // A read a tick cancelled may still hold frames (those a full batch left behind, or bytes that
                     // came with the tick): they are handled like any others, or they would wait for the next byte to
                     // arrive, which on a source gone quiet is never.
                     var unixMicros = (ulong)((time.GetUtcNow().UtcTicks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerMicrosecond);
@@ -169,8 +209,6 @@ internal sealed partial class SourceClient(
         }
         finally
         {
-            // Waits for a running tick, so none can cancel a read on a completed reader.
-            await ticker.DisposeAsync();
             await reader.CompleteAsync();
         }
     }

@@ -8,14 +8,15 @@ namespace Castd.Daemon.Viewers;
 
 /// <summary>
 /// One viewer's (or relay connection's) outbound side: a bounded queue of shared packets filled by the ingest thread,
-/// drained by a thread-pool work item that gather-sends whole batches. Falling behind the byte budget closes it
-/// instead of slowing anyone else (SPEC §3, §9).
+/// drained in whole gather-sent batches by a delivery thread (<see cref="DeliveryThreads"/>), or by the thread pool
+/// after a send that had to wait for room and when it closes. Falling behind the byte budget closes it instead of
+/// slowing anyone else (SPEC §3, §9).
 /// </summary>
 /// <remarks>
 /// <para>The ingest thread is the queue's only producer. The consumer side (gathering, sending, releasing) is
-/// owned by whoever holds <c>_scheduled</c> = 1: a queued work item, then a pending send, then the send's
-/// completion callback. The interlocked hand-overs of <c>_scheduled</c> order one owner's writes before the next's.</para>
-/// <para>Nothing is allocated per packet or per send: the outbox itself is the thread-pool work item and the sender
+/// owned by whoever holds <c>_scheduled</c> = 1: a flush on a delivery thread or a queued work item, then a pending
+/// send, then the send's completion callback. The interlocked hand-overs of <c>_scheduled</c> order one owner's writes before the next's.</para>
+/// <para>Nothing is allocated per packet or per send: the outbox itself is its thread-pool work item and the sender
 /// gathers with one direct sendmsg (see <see cref="GatherSend"/>).</para>
 /// </remarks>
 internal sealed class ViewerOutbox : ISubscriber, IThreadPoolWorkItem, ISendCompletion
@@ -93,17 +94,9 @@ internal sealed class ViewerOutbox : ISubscriber, IThreadPoolWorkItem, ISendComp
         }
     }
 
-    public void Flush(bool onThisThread)
+    public void Flush()
     {
-        if (QueuedCount == 0)
-        {
-            return;
-        }
-        if (!onThisThread)
-        {
-            Schedule();
-        }
-        else if (Interlocked.CompareExchange(ref _scheduled, 1, 0) == 0)
+        if (QueuedCount > 0 && Interlocked.CompareExchange(ref _scheduled, 1, 0) == 0)
         {
             SendMore();
         }
