@@ -76,7 +76,8 @@ internal static class CastdHost
         services.AddSingleton<PacketBufferPool>();
         services.AddSingleton<ChannelRegistry>();
         services.AddSingleton<IngestCounters>();
-        services.AddSingleton(new DeliveryThreads());
+        // From a factory, so the container owns it: its threads are stopped at shutdown, after the ingest has stopped.
+        services.AddSingleton(_ => new DeliveryThreads());
         services.AddSingleton<IngestPump>();
         services.AddSingleton<UsageLedger>();
         services.AddSingleton<ViewerDirectory>();
