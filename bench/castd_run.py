@@ -2,6 +2,7 @@
 import collections
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -45,17 +46,29 @@ class Castd:
         return subprocess.DEVNULL, subprocess.DEVNULL
 
     def __enter__(self):
+        self.start()
+        return self
+
+    def start(self):
+        """Starts castd on its data directory (again, after kill_hard) and returns the seconds until /healthz answered."""
         stdout, stderr = self.output()
+        began = time.monotonic()
         self.process = subprocess.Popen(on_cpus(self.cpus) + CASTD, env=self.env, stdout=stdout, stderr=stderr)
-        deadline = time.time() + 60
         while True:
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{self.http_port}/healthz", timeout=1).read()
-                return self
+                return time.monotonic() - began
             except OSError:
-                if time.time() > deadline or self.process.poll() is not None:
-                    raise RuntimeError("castd did not come up")
-                time.sleep(0.1)
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"castd exited with {self.process.returncode} before /healthz answered")
+                if time.monotonic() > began + 60:
+                    raise RuntimeError("castd did not answer /healthz within 60 s")
+                time.sleep(0.02)
+
+    def kill_hard(self):
+        """kill -9: no flush, no graceful close; the data directory stays for the next start."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
 
     def register(self, user):
         urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{self.http_port}/register",
@@ -104,6 +117,18 @@ class Castd:
         except subprocess.TimeoutExpired:
             self.process.kill()
         subprocess.run(["rm", "-rf", self.data])
+
+
+class LoggedCastd(Castd):
+    """A Castd whose output is appended to a file over all its starts: if castd dies, its last words are the finding."""
+
+    def __init__(self, log_path, *args, **settings):
+        super().__init__(*args, **settings)
+        self.log_path = log_path
+
+    def output(self):
+        self.log_file = open(self.log_path, "a")
+        return self.log_file, subprocess.STDOUT
 
 
 def metric_total(series, name, label=None):

@@ -62,7 +62,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from castd_run import CASTLOAD, ROOT, Castd, log, metric_total  # noqa: E402
+from castd_run import CASTLOAD, ROOT, LoggedCastd, log, metric_total  # noqa: E402
 
 HTTP, STREAM, SOURCE = 18380, 19311, 19310
 CHANNELS = [f"soak{i:02}" for i in range(1, 9)]
@@ -99,18 +99,6 @@ def request(method, path):
         return error.code
     except OSError:
         return None
-
-
-class LoggedCastd(Castd):
-    """castd_run's Castd with its output kept in a file: if castd dies, its last words are the finding."""
-
-    def __init__(self, log_path, *args, **settings):
-        super().__init__(*args, **settings)
-        self.log_path = log_path
-
-    def output(self):
-        self.log_file = open(self.log_path, "w")
-        return self.log_file, subprocess.STDOUT
 
 
 def proc_status(pid):
