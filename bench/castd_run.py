@@ -131,6 +131,24 @@ class LoggedCastd(Castd):
         return self.log_file, subprocess.STDOUT
 
 
+def pyplot():
+    """matplotlib's pyplot on a file backend, or None (said on stderr) when matplotlib is missing: no plot then."""
+    try:
+        import matplotlib
+    except ImportError:
+        log("matplotlib missing: no plot")
+        return None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def save_figure(fig, title, path):
+    fig.suptitle(title)
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
+    fig.savefig(path, dpi=90)
+
+
 def metric_total(series, name, label=None):
     """The sum of a metric's series, or of those whose labels contain label."""
     return sum(v for k, v in series.get(name, {}).items() if label is None or label in k)

@@ -40,7 +40,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from castd_run import CASTLOAD, ROOT, LoggedCastd, log  # noqa: E402
+from castd_run import CASTLOAD, ROOT, LoggedCastd, log, pyplot, save_figure  # noqa: E402
 
 HTTP, STREAM, SOURCE = 18380, 19311, 19310
 CHANNELS = ["chan01", "chan02", "chan03", "chan04"]
@@ -313,13 +313,9 @@ def summarise(streams, end, kills_at, acknowledged, missing):
 
 
 def plot(result, path):
-    try:
-        import matplotlib
-    except ImportError:
-        log("matplotlib missing: no plot")
+    plt = pyplot()
+    if plt is None:
         return
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     rounds = result["rounds"]
     xs = [r["round"] for r in rounds]
     fig, (top, middle, bottom) = plt.subplots(3, 1, figsize=(10, 9), sharex=True)
@@ -341,10 +337,8 @@ def plot(result, path):
     bottom.set_ylabel("restart until /healthz (s)")
     bottom.set_xlabel("round (kill -9)")
     s = result["summary"]
-    fig.suptitle(f"kill -9 under load: {s['streams']} streams, {s['kills']} kills; each kill cost a stream "
-                 f"{s['cost_per_kill_s_median']:.2f} s median, {s['cost_per_kill_s_max']:.2f} s max")
-    fig.tight_layout(rect=(0, 0, 1, 0.97))
-    fig.savefig(path, dpi=90)
+    save_figure(fig, f"kill -9 under load: {s['streams']} streams, {s['kills']} kills; each kill cost a stream "
+                f"{s['cost_per_kill_s_median']:.2f} s median, {s['cost_per_kill_s_max']:.2f} s max", path)
 
 
 if __name__ == "__main__":

@@ -1,15 +1,7 @@
 #!/usr/bin/env bash
 # Crash safety (issue 9): builds, installs matplotlib if missing, runs bench/reliability/kill9.py.
-#   bench/reliability/kill9.sh [--rounds 20] [--users 64]   about 2 minutes for 20 rounds
+#   bench/reliability/kill9.sh [--rounds 20] [--users 64]   about 1.5 minutes for 20 rounds
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-python=/usr/bin/python3
-if ! $python -c "import matplotlib" 2>/dev/null; then
-  [[ -n "$(ls /var/lib/apt/lists 2>/dev/null | grep -v -e lock -e partial -e auxfiles)" ]] || apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=300 python3-matplotlib >/dev/null
-fi
-# One build at a time on this machine (CASTD_BUILD_LOCK= skips the lock when the caller holds it).
-lock=${CASTD_BUILD_LOCK-/tmp/castd-build.lock}
-${lock:+flock "$lock"} dotnet build -c Release -v quiet -nologo src/Daemon/Daemon.csproj >&2
-${lock:+flock "$lock"} dotnet build -c Release -v quiet -nologo src/Castload/Castload.csproj >&2
+source bench/reliability/prepare.sh
 exec $python bench/reliability/kill9.py "$@"

@@ -30,6 +30,50 @@ public sealed class CastloadTests
     }
 
     [Fact]
+    public async Task FaultySource_EveryFaultLoggedAndCountedByCastd_ViewersGetEverySentPacketInOrder()
+    {
+        using var data = new TempDirectory();
+        var sourcePort = FreePorts.Next();
+        await using var castd = await CastdProcess.StartAsync(data.Path, sourcePort,
+            new Dictionary<string, string> { ["CASTD_SOURCE_STALL_TIMEOUT_MS"] = "300" });
+        await castd.RegisterAsync("fan-1");
+        var viewing = DotnetRun.RunAsync(RepoPaths.CastloadDll,
+            ["view", "--stream", $"127.0.0.1:{castd.StreamPort}", "--user", "fan-1", "--channel", "zato01",
+             "--framed", "--count", "2", "--duration", "13s"]);
+        await Eventually.TrueAsync(async () => (await castd.HealthAsync()).GetProperty("viewers").GetInt32() == 2);
+
+        // Faults for the first 4 s (none in the last 5 s of --duration), so every channel ends unharmed.
+        var (sourceExit, sourceOutput) = await DotnetRun.RunAsync(RepoPaths.CastloadDll,
+            ["source", "--port", sourcePort.ToString(CultureInfo.InvariantCulture), "--channels", "zato01,zato02",
+             "--rate", "100", "--faults", "hangup,stall,truncate,garbage,oversize", "--fault-every", "600ms", "--duration", "9s"]);
+        var (exit, output) = await viewing;
+
+        Assert.True(sourceExit == 0, sourceOutput);
+        Assert.True(exit == 0, output);
+        var faults = sourceOutput.Split('\n').Single(l => l.StartsWith("castload source: faults: ", StringComparison.Ordinal))[25..]
+            .Split(", ").Select(f => f.Split(' ')).ToDictionary(f => f[0], f => int.Parse(f[1], CultureInfo.InvariantCulture));
+        Assert.InRange(faults.Values.Sum(), 2, 20);
+        Assert.Equal(faults.Values.Sum(), sourceOutput.Split('\n').Count(l => l.Contains("castload source: fault at ", StringComparison.Ordinal)));
+        var health = await castd.HealthAsync();
+        Assert.Equal(faults["stall"] + faults["truncate"] + faults["garbage"] + faults["oversize"], health.GetProperty("sourceProtocolErrors").GetInt64());
+        // A cut frame is sent again whole on the next connection and the numbering goes on: nothing lost, nothing twice.
+        var sent = long.Parse(sourceOutput.Split('\n').Single(l => l.StartsWith("castload source: zato01: ", StringComparison.Ordinal)).Split(' ')[3],
+            CultureInfo.InvariantCulture);
+        Assert.Contains("castload source: zato01: " + sent + " packets sent, 0 numbers never sent", sourceOutput, StringComparison.Ordinal);
+        Assert.Contains($"packets: {2 * sent} ", output, StringComparison.Ordinal);
+        Assert.Contains("gaps: 0, out-of-order: 0, corrupt: 0", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Source_UnknownFault_IsRefusedWithExit2()
+    {
+        var (exit, output) = await DotnetRun.RunAsync(RepoPaths.CastloadDll, ["source", "--port", "1", "--faults", "hangup,meteor"]);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("--faults: 'meteor' is not a fault; use all or some of hangup,stall,truncate,garbage,oversize,silence,jump", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task View_FramedForeignPayloads_AreNotJudgedCorrupt_AndTimedFromCastdsReceipt()
     {
         await using var rig = await CastdRig.StartAsync(["erin"]);

@@ -63,6 +63,37 @@ public sealed class SourceFaultTests
         await LoggedAsync(rig.Castd, "TruncatedFrame");
     }
 
+    [Fact]
+    public async Task ShuffledFrameCutByABreak_ResentOnTheNextConnection_NeverReachesViewersOutOfOrder()
+    {
+        await using var setup = await TwoViewers.StartAsync();
+        var (rig, one) = (setup.Rig, setup.One);
+        await SendAsync(rig.Source, 0, 5);
+
+        // The source shuffles 5 and 6 and its connection breaks inside 5, after 6 went out whole.
+        await rig.Source.SendAsync("chan01", 6, TestPayloads.For(0, 6));
+        var frame = TestSource.Frame("chan01", 5, TestPayloads.For(0, 5));
+        await rig.Source.SendRawAsync(frame[..30]);
+        rig.Source.Disconnect();
+        await rig.Source.AcceptAsync(TimeSpan.FromSeconds(10));
+        // It keeps its numbering: the cut frame again whole, then on from 7.
+        for (ulong sequence = 5; sequence < 12; sequence += sequence == 5 ? 2UL : 1UL)
+        {
+            await rig.Source.SendAsync("chan01", sequence, TestPayloads.For(0, sequence));
+        }
+
+        await one.WaitForAsync(b => TestViewer.ParseFramed(b).Any(f => f.Sequence == 11), TimeSpan.FromSeconds(15));
+        var sequences = TestViewer.ParseFramed(one.Received).Select(f => f.Sequence).ToList();
+        Assert.Equal(sequences.Distinct().Order(), sequences);
+        var chan01 = Channel(await rig.Castd.HealthAsync(), "chan01");
+        Assert.Equal(0, chan01.GetProperty("restarts").GetInt64());
+        // 5 came back in time to fill its gap (nothing lost), or after castd had given up on it (lost once, then late).
+        var expected = sequences.Contains(5UL) ? 0 : 1;
+        Assert.Equal(Enumerable.Range(0, 12).Select(i => (ulong)i).Where(s => s != 5 || expected == 0), sequences);
+        Assert.Equal(expected, chan01.GetProperty("lost").GetInt64());
+        Assert.Equal(expected, chan01.GetProperty("late").GetInt64());
+    }
+
     [Theory]
     [MemberData(nameof(BrokenStreams))]
     public async Task BytesThatCannotBeAFrame_AreCounted_ConnectionDroppedAndRedialled(string violation, byte[] garbage)

@@ -10,9 +10,10 @@ public sealed class ReorderRingTests
     private const int GapMs = 200;
 
     private readonly List<TestPacket> _released = [];
+    private readonly List<TestPacket> _dropped = [];
     private RecordingSink _sink;
 
-    public ReorderRingTests() => _sink = new RecordingSink(_released);
+    public ReorderRingTests() => _sink = new RecordingSink(_released, _dropped);
 
     private IEnumerable<ulong> Released => _released.Select(p => p.Sequence);
 
@@ -189,19 +190,117 @@ public sealed class ReorderRingTests
         Assert.Equal(0, ring.Counters.Restarts);
     }
 
-    [Fact]
-    public void Flush_ReleasesEverythingHeldInOrderAndTheNextPacketStartsAfresh()
+    [Theory]
+    // The numbering goes on: the frame the break cut, sent again, still fills its gap.
+    [InlineData(1UL, new ulong[] { 0, 1, 2 }, 0, 0)]
+    // Beyond the window: a new numbering; what is held goes first, its gap lost, and no loss counted up to 1000.
+    [InlineData(1000UL, new ulong[] { 0, 2, 1000 }, 1, 1)]
+    public void SourceLost_WithTwoHeldBehindAGap_TheNewConnectionsFirstNumberDecides(ulong first, ulong[] released, long lost, long restarts)
     {
-        var ring = Ring();
+        var ring = Ring(capacity: 16);
         Insert(ring, 0, at: 0);
-        Insert(ring, 3, at: 0);
         Insert(ring, 2, at: 0);
 
-        ring.Flush(ref _sink);
-        Insert(ring, 500, at: 1);
+        ring.SourceLost();
+        Insert(ring, first, at: 50);
 
-        Assert.Equal([0UL, 2UL, 3UL, 500UL], Released);
+        Assert.Equal(released, Released);
+        Assert.Equal(lost, ring.Counters.Lost);
+        Assert.Equal(restarts, ring.Counters.Restarts);
+    }
+
+    [Fact]
+    public void SourceLost_WhatIsHeldStillExpiresWhileTheSourceIsAway()
+    {
+        var ring = Ring(capacity: 16);
+        Insert(ring, 0, at: 0);
+        Insert(ring, 2, at: 0);
+
+        ring.SourceLost();
+        ring.Expire(GapMs, ref _sink);
+
+        Assert.Equal([0UL, 2UL], Released);
         Assert.Equal(1, ring.Counters.Lost);
+    }
+
+    [Fact]
+    public void SourceLost_AFrameSentAgainAfterItsGapExpired_IsLateNeverReleasedOutOfOrder()
+    {
+        var ring = Ring(capacity: 16);
+        Insert(ring, 0, at: 0);
+        Insert(ring, 2, at: 0);
+        ring.Expire(GapMs, ref _sink);
+
+        ring.SourceLost();
+        Insert(ring, 1, at: 300);
+        Assert.Equal([0UL, 2UL], Released);
+        Insert(ring, 3, at: 301);
+
+        Assert.Equal([0UL, 2UL, 3UL], Released);
+        Assert.Equal([1UL], _dropped.Select(p => p.Sequence));
+        Assert.Equal(1, ring.Counters.Late);
+        Assert.Equal(0, ring.Counters.Restarts);
+    }
+
+    [Fact]
+    public void SourceLost_TheNextConnectionStaysBelowForAGapTimeout_IsARestart()
+    {
+        var ring = Delivered(20, capacity: 64, holdMs: 100);
+
+        ring.SourceLost();
+        Insert(ring, 2, at: 500);
+        Insert(ring, 1, at: 510);
+        ring.Expire(500 + GapMs - 1, ref _sink);
+        Assert.Equal(20, _released.Count);
+        ring.Expire(500 + GapMs, ref _sink);
+
+        Assert.Equal([.. Enumerable.Range(0, 20).Select(i => (ulong)i), 1UL, 2UL], Released);
+        Assert.Equal(1, ring.Counters.Restarts);
+        Assert.Equal(0, ring.Counters.Lost);
+    }
+
+    [Fact]
+    public void SourceLost_TheNextConnectionReachesTheDeliveryPoint_IsTheSameNumberingAndWhatCameBelowIsLate()
+    {
+        var ring = Delivered(20, capacity: 64, holdMs: 100);
+
+        ring.SourceLost();
+        Insert(ring, 16, at: 500);
+        Insert(ring, 18, at: 510);
+        Insert(ring, 20, at: 520);
+
+        Assert.Equal(Enumerable.Range(0, 21).Select(i => (ulong)i), Released);
+        Assert.Equal([16UL, 18UL], _dropped.Select(p => p.Sequence));
+        Assert.Equal(2, ring.Counters.Late);
+        Assert.Equal(0, ring.Counters.Restarts);
+    }
+
+    [Fact]
+    public void SourceLost_TheNextConnectionSendsMoreBelowThanAResend_IsARestartAtOnce()
+    {
+        // Capacity 64: a sixteenth, 4 packets, is as much as a source that goes on sends again below the point.
+        var ring = Delivered(20, capacity: 64);
+
+        ring.SourceLost();
+        for (ulong sequence = 0; sequence < 5; sequence++)
+        {
+            Insert(ring, sequence, at: 500);
+        }
+
+        Assert.Equal([.. Enumerable.Range(0, 20).Select(i => (ulong)i), .. Enumerable.Range(0, 5).Select(i => (ulong)i)], Released);
+        Assert.Equal(1, ring.Counters.Restarts);
+        Assert.Empty(_dropped);
+    }
+
+    [Fact]
+    public void SourceLost_BeforeAnyPacket_TheFirstPacketStartsTheChannel()
+    {
+        var ring = Ring();
+
+        ring.SourceLost();
+        Insert(ring, 7, at: 0);
+
+        Assert.Equal([7UL], Released);
         Assert.Equal(0, ring.Counters.Restarts);
     }
 
@@ -269,6 +368,21 @@ public sealed class ReorderRingTests
     }
 
     [Fact]
+    public void InsertOrdered_AfterSourceLost_GoesOnFromTheUpstreamsLivePointWithoutCountingTheGap()
+    {
+        var ring = Ring();
+        InsertOrdered(ring, 0);
+        InsertOrdered(ring, 1);
+
+        ring.SourceLost();
+        InsertOrdered(ring, 50);
+
+        Assert.Equal([0UL, 1UL, 50UL], Released);
+        Assert.Equal(0, ring.Counters.Lost);
+        Assert.Equal(0, ring.Counters.Restarts);
+    }
+
+    [Fact]
     public void InsertOrdered_AfterAnUnorderedSource_ReleasesWhatIsHeldFirst()
     {
         var ring = Ring(capacity: 16);
@@ -281,6 +395,18 @@ public sealed class ReorderRingTests
 
         Assert.Equal([0UL, 3UL, 5UL, 7UL], Released);
         Assert.Equal(4, ring.Counters.Lost);
+    }
+
+    /// <summary>A ring that has released 0 to <paramref name="count"/> - 1: its delivery point is <paramref name="count"/>.</summary>
+    private ReorderRing<TestPacket> Delivered(int count, int capacity, int holdMs = 0)
+    {
+        var ring = Ring(capacity, holdMs);
+        for (ulong sequence = 0; sequence < (ulong)count; sequence++)
+        {
+            Insert(ring, sequence, at: 0);
+        }
+        ring.Expire(holdMs, ref _sink);
+        return ring;
     }
 
     private static ReorderRing<TestPacket> Ring(int capacity = 8, int holdMs = 0) =>

@@ -13,4 +13,8 @@ internal struct CountingSink : IReleaseSink<RingItem>
         Released++;
         Checksum += sequence + (ulong)item.PayloadLength;
     }
+
+    public readonly void Drop(RingItem item)
+    {
+    }
 }

@@ -20,10 +20,17 @@ internal static class SourceCommand
         var duration = new Option<TimeSpan>("--duration") { Description = "stop after this long (e.g. 30s); 0 = run until Ctrl-C", CustomParser = Durations.Parse, DefaultValueFactory = _ => TimeSpan.Zero };
         var seed = new Option<int>("--seed") { Description = "random seed for shuffle, duplicates and losses", DefaultValueFactory = _ => 1 };
         var ts = new Option<string?>("--ts") { Description = "replay this MPEG-TS file as every channel's payload, 1316-byte payloads paced by its PCR, looped (--rate and --payload do not apply)" };
+        var faults = new Option<string>("--faults")
+        {
+            Description = $"break the stream now and then, one of these at random: all, or some of {string.Join(',', SourceFaults.All.Select(f => f.Name()))}; " +
+                "the stream then goes on over castd's next connection, numbering continued (for one castd at a time)",
+            DefaultValueFactory = _ => "",
+        };
+        var faultEvery = new Option<TimeSpan>("--fault-every") { Description = "mean time between faults (each gap ½ to 1½ of it)", CustomParser = Durations.Parse, DefaultValueFactory = _ => TimeSpan.FromSeconds(3) };
 
         var command = new Command("source", "Simulate the channel source (SPEC §1): castd dials in and receives every channel interleaved.")
         {
-            host, port, channels, rate, payload, reorder, duplicates, loss, duration, seed, ts,
+            host, port, channels, rate, payload, reorder, duplicates, loss, duration, seed, ts, faults, faultEvery,
         };
         command.SetAction((result, cancellationToken) =>
         {
@@ -37,7 +44,7 @@ internal static class SourceCommand
                 [.. result.GetValue(channels)!.Split(',').Select(ChannelId.Parse)],
                 result.GetValue(rate), result.GetValue(payload), result.GetValue(reorder),
                 result.GetValue(duplicates), result.GetValue(loss), result.GetValue(duration), result.GetValue(seed),
-                result.GetValue(ts));
+                result.GetValue(ts), SourceFaults.Parse(result.GetValue(faults)!, out _)!, result.GetValue(faultEvery));
             return new SourceServer(options, Console.Out).RunAsync(cancellationToken);
         });
         return command;
@@ -55,6 +62,14 @@ internal static class SourceCommand
             if (result.GetValue(duplicates) is < 0 or > 1 || result.GetValue(loss) is < 0 or >= 1)
             {
                 return "--dup must be in 0..1 and --loss in 0..<1";
+            }
+            if (SourceFaults.Parse(result.GetValue(faults)!, out var unknown) is null)
+            {
+                return $"--faults: '{unknown}' is not a fault; use all or some of {string.Join(',', SourceFaults.All.Select(f => f.Name()))}";
+            }
+            if (result.GetValue(faultEvery) <= TimeSpan.Zero)
+            {
+                return "--fault-every must be more than 0";
             }
             var bad = result.GetValue(channels)!.Split(',').FirstOrDefault(id => !ChannelId.TryParse(id, out _));
             return bad is null ? null : $"channel '{bad}' is not six printable ASCII characters";

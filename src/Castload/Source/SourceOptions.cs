@@ -9,6 +9,8 @@ namespace Castd.Castload.Source;
 /// <param name="Duration">How long each connection is fed; zero means until stopped.</param>
 /// <param name="TsFile">An MPEG-TS file replayed as every channel's payload, paced by its PCR (then Rate and
 /// PayloadSize do not apply); null sends castload's synthetic payloads.</param>
+/// <param name="Faults">What to break now and then (<see cref="SourceFault"/>); empty for a well-behaved source.</param>
+/// <param name="FaultEvery">The mean time between faults; each gap is drawn from ½ to 1½ of it.</param>
 internal sealed record SourceOptions(
     string Host,
     int Port,
@@ -20,4 +22,6 @@ internal sealed record SourceOptions(
     double LossRate,
     TimeSpan Duration,
     int Seed,
-    string? TsFile = null);
+    string? TsFile,
+    IReadOnlyList<SourceFault> Faults,
+    TimeSpan FaultEvery);

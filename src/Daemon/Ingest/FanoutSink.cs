@@ -8,4 +8,6 @@ namespace Castd.Daemon.Ingest;
 internal readonly struct FanoutSink(Channel channel) : IReleaseSink<PacketBuffer>
 {
     public void Release(ulong sequence, PacketBuffer item) => channel.Publish(item);
+
+    public void Drop(PacketBuffer item) => item.Release();
 }

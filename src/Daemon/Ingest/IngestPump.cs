@@ -11,7 +11,7 @@ namespace Castd.Daemon.Ingest;
 /// channel's ring, and at the end of a batch expires gaps and flushes the subscribers of channels that moved.
 /// </summary>
 /// <remarks>Owned by one thread at a time (the source read loop); none of it is thread-safe on purpose.</remarks>
-internal sealed class IngestPump(ChannelRegistry registry, PacketBufferPool pool, DeliveryThreads delivery, TimeProvider time)
+internal sealed class IngestPump(ChannelRegistry registry, PacketBufferPool pool, DeliveryThreads delivery)
 {
     private readonly List<Channel> _known = [];
     private readonly List<Channel> _touched = [];
@@ -57,17 +57,18 @@ internal sealed class IngestPump(ChannelRegistry registry, PacketBufferPool pool
         _touched.Clear();
     }
 
-    /// <summary>The source went away: deliver what is held in order, and let each channel start afresh on the next connection.</summary>
+    /// <summary>
+    /// The source went away. Each ring keeps what it holds, its gaps expiring as the redial waits (<see cref="EndBatch"/>),
+    /// so a frame the break cut can still fill its gap when the source sends it again; the next packet tells whether the
+    /// numbering went on or started again.
+    /// </summary>
     public void SourceLost()
     {
         foreach (var channel in _known)
         {
-            var sink = new FanoutSink(channel);
-            channel.Ring.Flush(ref sink);
+            channel.Ring.SourceLost();
             channel.SourceLost();
-            Touch(channel);
         }
-        EndBatch(time.GetTimestamp());
     }
 
     private Channel Lookup(in SourcePacket packet)

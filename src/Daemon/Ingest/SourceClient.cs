@@ -72,13 +72,27 @@ internal sealed partial class SourceClient(
             counters.CountReconnect();
             try
             {
-                await Task.Delay(Jitter(backoff), time, stoppingToken);
+                await WaitToRedialAsync(Jitter(backoff), stoppingToken);
             }
             catch (OperationCanceledException)
             {
                 return;
             }
             backoff = TimeSpan.FromTicks(long.Min(backoff.Ticks * 2, options.ReconnectMax.Ticks));
+        }
+    }
+
+    /// <summary>
+    /// Waits out a redial's backoff, expiring gaps every tick meanwhile: what the rings hold reaches viewers during an
+    /// outage as it would while connected. No read loop runs now, so this is the pump's one owner.
+    /// </summary>
+    private async Task WaitToRedialAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        while (time.GetElapsedTime(started) is var waited && waited < delay)
+        {
+            await Task.Delay(TimeSpan.FromTicks(long.Min(TickInterval.Ticks, (delay - waited).Ticks)), time, cancellationToken);
+            pump.EndBatch(time.GetTimestamp());
         }
     }
 

@@ -3,7 +3,8 @@ namespace Castd.Protocol.Reorder;
 /// <summary>
 /// Puts one channel's packets back in sequence order (SPEC §2): a power-of-two window of slots indexed by
 /// <c>sequence &amp; mask</c>, a start-up hold, whole contiguous runs released at once, and missing numbers
-/// skipped as lost after the gap timeout or when the window overflows.
+/// skipped as lost after the gap timeout or when the window overflows. The order holds across source connections:
+/// nothing is ever released after a later number (<see cref="SourceLost"/>).
 /// </summary>
 /// <remarks>
 /// Single-owner: the ingest loop is the only thread that calls <see cref="Insert{TSink}"/> and
@@ -19,8 +20,17 @@ public sealed class ReorderRing<T> where T : class
     private readonly int _mask;
     private readonly long _gapTimeout;
     private readonly long _startupHold;
+    private readonly long _reconnectWait;
+
+    // A new source connection's first packets below the delivery point, kept until its numbers tell whether the
+    // source went on (they are late) or started again (they start the channel afresh): see SourceLost.
+    private readonly ulong[] _asideSequences;
+    private readonly T?[] _asideItems;
+    private readonly long[] _asideArrivals;
+    private int _aside;
 
     private bool _started;
+    private bool _reconnected;
     private bool _holding;
     private long _holdUntil;
     private ulong _next;
@@ -40,12 +50,21 @@ public sealed class ReorderRing<T> where T : class
         _mask = options.Capacity - 1;
         _gapTimeout = ToTicks(options.GapTimeout, timestampFrequency);
         _startupHold = ToTicks(options.StartupHold, timestampFrequency);
+        // A source that goes on sends a number at the point within a gap timeout, as it fills any gap.
+        _reconnectWait = long.Max(_startupHold, _gapTimeout);
+        // A sixteenth of the window (64 of the default 1,024 numbers, ~1.3 s at 50 packets/s), at least 4: more than
+        // a source that goes on sends again below the delivery point (the frame a break cut, the rest of a shuffled
+        // block), so a new connection that sends more than this below it has started again.
+        var aside = int.Max(4, options.Capacity / 16);
+        _asideSequences = new ulong[aside];
+        _asideItems = new T?[aside];
+        _asideArrivals = new long[aside];
     }
 
     public ReorderCounters Counters { get; } = new();
 
-    /// <summary>Packets held waiting for an earlier sequence number (the reorder depth).</summary>
-    public int Held => _held;
+    /// <summary>Packets held waiting for an earlier sequence number (the reorder depth), or for a new connection's numbers to tell.</summary>
+    public int Held => _held + _aside;
 
     /// <summary>The next sequence number to be released.</summary>
     public ulong NextSequence => _next;
@@ -63,6 +82,10 @@ public sealed class ReorderRing<T> where T : class
             _highest = sequence;
             _holding = _startupHold > 0;
             _holdUntil = now + _startupHold;
+        }
+        else if (_reconnected && SetAside(sequence, item, now, ref sink))
+        {
+            return InsertOutcome.Accepted;
         }
 
         if (sequence < _next)
@@ -118,6 +141,17 @@ public sealed class ReorderRing<T> where T : class
     /// </summary>
     public InsertOutcome InsertOrdered<TSink>(ulong sequence, T item, ref TSink sink) where TSink : IReleaseSink<T>
     {
+        if (_reconnected)
+        {
+            // An ordered upstream after a redial (restarted, or another origin) goes on from its live point: what is
+            // held goes first, and the numbers in between are not counted as lost.
+            _reconnected = false;
+            if (_held > 0)
+            {
+                SkipUntil(_highest + 1, ref sink);
+            }
+            _started = false;
+        }
         if (!_started)
         {
             _started = true;
@@ -152,6 +186,11 @@ public sealed class ReorderRing<T> where T : class
     /// <summary>Ends the start-up hold and skips gaps whose wait is over. Call after each batch and on a timer.</summary>
     public void Expire<TSink>(long now, ref TSink sink) where TSink : IReleaseSink<T>
     {
+        if (_aside > 0 && now - _asideArrivals[0] >= _reconnectWait)
+        {
+            // The new connection stayed below the delivery point a gap timeout (or start-up hold) long: it started again.
+            StartAgain(null, now, ref sink);
+        }
         if (_holding)
         {
             if (now < _holdUntil)
@@ -196,15 +235,75 @@ public sealed class ReorderRing<T> where T : class
         return oldest;
     }
 
-    /// <summary>Releases everything held, in order, counting the gaps between as lost; the next packet starts afresh.</summary>
-    public void Flush<TSink>(ref TSink sink) where TSink : IReleaseSink<T>
+    /// <summary>
+    /// The source connection ended. What is held stays, its gaps still timed by <see cref="Expire{TSink}"/>, so a frame
+    /// the break cut that the source sends again can still fill its gap. The new connection's numbers then tell a source
+    /// that went on from one that started again: at or above the delivery point (within the window) it went on, and
+    /// anything it sends below the point is late, never released out of order; far below or beyond the window it
+    /// started again; just below, its packets are set aside until a number at the point (it went on) or the gap timeout
+    /// or start-up hold, whichever is longer (it started again), decides. A source that goes on but sends nothing at
+    /// the point for that long is taken for one that started again.
+    /// </summary>
+    public void SourceLost() => _reconnected = _started;
+
+    /// <summary>A new connection's packet while its numbering is undecided; true when it was set aside.</summary>
+    private bool SetAside<TSink>(ulong sequence, T item, long now, ref TSink sink) where TSink : IReleaseSink<T>
     {
-        if (_held > 0)
+        if (sequence >= _next && sequence - _next < Capacity)
         {
-            SkipUntil(_highest + 1, ref sink);
+            GoOn(ref sink);
+            return false;
         }
-        _started = false;
-        _holding = false;
+        if (sequence < _next && _next - sequence <= Capacity && _aside < _asideItems.Length)
+        {
+            (_asideSequences[_aside], _asideItems[_aside], _asideArrivals[_aside]) = (sequence, item, now);
+            _aside++;
+            return true;
+        }
+        StartAgain(sequence, now, ref sink);
+        return false;
+    }
+
+    /// <summary>The source went on with its numbering: what the new connection sent below the delivery point is late.</summary>
+    private void GoOn<TSink>(ref TSink sink) where TSink : IReleaseSink<T>
+    {
+        _reconnected = false;
+        for (var i = 0; i < _aside; i++)
+        {
+            Counters.Late++;
+            sink.Drop(_asideItems[i]!);
+            _asideItems[i] = null;
+        }
+        _aside = 0;
+    }
+
+    /// <summary>
+    /// The source started a new numbering: what is held goes first, then the new connection's packets from the lowest
+    /// (set aside, or <paramref name="arriving"/> now), with the start-up hold a channel's first packet gets, counted
+    /// from the new connection's first packet; no loss is counted in between.
+    /// </summary>
+    private void StartAgain<TSink>(ulong? arriving, long now, ref TSink sink) where TSink : IReleaseSink<T>
+    {
+        _reconnected = false;
+        var start = arriving ?? ulong.MaxValue;
+        for (var i = 0; i < _aside; i++)
+        {
+            start = ulong.Min(start, _asideSequences[i]);
+        }
+        Restart(start, ref sink);
+        _holding = _startupHold > 0;
+        _holdUntil = (_aside > 0 ? _asideArrivals[0] : now) + _startupHold;
+        var aside = _aside;
+        _aside = 0;
+        for (var i = 0; i < aside; i++)
+        {
+            var item = _asideItems[i]!;
+            _asideItems[i] = null;
+            if (Insert(_asideSequences[i], item, _asideArrivals[i], ref sink) != InsertOutcome.Accepted)
+            {
+                sink.Drop(item);
+            }
+        }
     }
 
     private void Restart<TSink>(ulong sequence, ref TSink sink) where TSink : IReleaseSink<T>
