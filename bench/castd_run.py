@@ -1,5 +1,6 @@
 """What the benchmark scripts share: where the Release builds are, and a castd process on loopback ports."""
 import collections
+import json
 import os
 import re
 import signal
@@ -69,6 +70,10 @@ class Castd:
         """kill -9: no flush, no graceful close; the data directory stays for the next start."""
         self.process.send_signal(signal.SIGKILL)
         self.process.wait()
+
+    def health(self, timeout=30):
+        """/healthz as a dict."""
+        return json.loads(urllib.request.urlopen(f"http://127.0.0.1:{self.http_port}/healthz", timeout=timeout).read())
 
     def register(self, user):
         urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{self.http_port}/register",

@@ -35,7 +35,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from castd_run import CASTLOAD, ROOT, Castd, log, metric_total, pyplot, save_figure  # noqa: E402
@@ -44,10 +43,6 @@ HTTP, STREAM, SOURCE = 18580, 19511, 19510
 CHANNELS = [f"chan{i:02}" for i in range(1, 9)]
 CONNECTION_FAULTS = ("hangup", "stall", "truncate", "garbage", "oversize")
 PROTOCOL_FAULTS = ("stall", "truncate", "garbage", "oversize")
-
-
-def healthz():
-    return json.loads(urllib.request.urlopen(f"http://127.0.0.1:{HTTP}/healthz", timeout=5).read())
 
 
 class SourceLog(threading.Thread):
@@ -112,9 +107,9 @@ def main():
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for channel in CHANNELS}
         outputs = {channel: Output(crowd) for channel, crowd in crowds.items()}
         deadline = time.monotonic() + 60
-        while healthz()["viewers"] < args.viewers:
+        while castd.health(timeout=5)["viewers"] < args.viewers:
             if time.monotonic() > deadline:
-                raise SystemExit(f"only {healthz()['viewers']} of {args.viewers} viewers connected in 60 s")
+                raise SystemExit(f"only {castd.health(timeout=5)['viewers']} of {args.viewers} viewers connected in 60 s")
             time.sleep(0.5)
         log(f"source faults: {args.viewers} viewers on {len(CHANNELS)} channels; the faulty source runs {args.seconds} s")
         started = time.monotonic()
@@ -133,7 +128,7 @@ def main():
                 crowd.stdin.write(f"s{second}\n")
                 crowd.stdin.flush()
             try:
-                health, delivered = healthz(), metric_total(castd.metrics(), "castd_delivered_packets_total")
+                health, delivered = castd.health(timeout=5), metric_total(castd.metrics(), "castd_delivered_packets_total")
             except OSError:
                 unanswered += 1
                 continue
@@ -145,7 +140,7 @@ def main():
                 log(f"  {second:3} s: {len(source_log.faults)} faults so far, {samples[-1]['delivered_per_s']:,.0f} deliveries/s, "
                     f"{health['viewers']} viewers")
         source_log.join()
-        final = healthz()
+        final = castd.health(timeout=5)
         crowd_out = {}
         for channel, crowd in crowds.items():
             crowd.stdin.close()

@@ -46,7 +46,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from castd_run import CASTLOAD, ROOT, Castd, log, metric_total, on_cpus  # noqa: E402
@@ -157,10 +156,6 @@ def bucket_quantile(after, before, q):
             return le if le == float("inf") else lower + (le - lower) * (q * total - below) / max(n - below, 1)
         lower, below = le, n
     return None
-
-
-def healthz():
-    return json.loads(urllib.request.urlopen(f"http://127.0.0.1:{HTTP}/healthz", timeout=30).read())
 
 
 def counters(h):
@@ -287,25 +282,25 @@ def run(args, castd, firewall):
     try:
         # Joining on a ramp (about 1 ms apart: Linux timer granularity) keeps the connect burst out of castd's backlog.
         deadline = time.time() + 60 + args.viewers / 1000
-        while healthz()["viewers"] < args.viewers:
+        while castd.health()["viewers"] < args.viewers:
             if time.time() > deadline or crowd.poll() is not None or castd.process.poll() is not None:
-                h = healthz()
+                h = castd.health()
                 raise SystemExit(f"only {h['viewers']} of {args.viewers} healthy viewers connected: {h['viewerRefusals']} {h['viewerDisconnects']}, crowd exit {crowd.poll()}, castd exit {castd.process.poll()}")
             time.sleep(0.5)
         time.sleep(3)  # let the connect ramp's backlog drain before measuring
         log(f"{args.viewers} healthy viewers on {len(CHANNELS)} channels at {args.rate:g} packets/s; "
             f"{args.rounds} × (clean, abused, held; {args.phase:g} s each)")
-        start = counters(healthz())
+        start = counters(castd.health())
         phases, tallies = [], []
 
         def measure(label, act):
             """Runs one phase (act() returns its tally, or None) and records what castd did during it."""
-            before, cpu, buckets = counters(healthz()), castd.cpu_seconds(), delivery_buckets(castd)
+            before, cpu, buckets = counters(castd.health()), castd.cpu_seconds(), delivery_buckets(castd)
             mark(label)
             began = time.time()
             tally = act()
             seconds = time.time() - began
-            after, buckets_after = counters(healthz()), delivery_buckets(castd)
+            after, buckets_after = counters(castd.health()), delivery_buckets(castd)
             phases.append({"phase": label, "seconds": round(seconds, 2), "castdCpuSeconds": round(castd.cpu_seconds() - cpu, 2),
                            "castdDeliveryP50S": bucket_quantile(buckets_after, buckets, 0.5),
                            "castdDeliveryP99S": bucket_quantile(buckets_after, buckets, 0.99),
@@ -356,13 +351,13 @@ def run(args, castd, firewall):
         crowd.stdin.flush()
         settle_start = time.time()
         time.sleep(HANDSHAKE_TIMEOUT_S + 1)
-        while healthz()["viewers"] > args.viewers and time.time() - settle_start < 90:
+        while castd.health()["viewers"] > args.viewers and time.time() - settle_start < 90:
             time.sleep(1)
-        settled = counters(healthz())
+        settled = counters(castd.health())
         lingering = settled["viewers"] - args.viewers
         firewall.clear()
         time.sleep(2)  # a connection castd still held now meets the peer's RST and is counted too
-        final = counters(healthz())
+        final = counters(castd.health())
         crowd.stdin.close()
         intervals = [json.loads(line) for line in crowd.stdout if line.startswith("{")]
         crowd.wait()

@@ -22,7 +22,7 @@ internal static class SourceCommand
         var ts = new Option<string?>("--ts") { Description = "replay this MPEG-TS file as every channel's payload, 1316-byte payloads paced by its PCR, looped (--rate and --payload do not apply)" };
         var faults = new Option<string>("--faults")
         {
-            Description = $"break the stream now and then, one of these at random: all, or some of {string.Join(',', SourceFaults.All.Select(f => f.Name()))}; " +
+            Description = $"break the stream now and then, one of these at random: all, or some of {SourceFaults.Names}; " +
                 "the stream then goes on over castd's next connection, numbering continued (for one castd at a time)",
             DefaultValueFactory = _ => "",
         };
@@ -65,7 +65,7 @@ internal static class SourceCommand
             }
             if (SourceFaults.Parse(result.GetValue(faults)!, out var unknown) is null)
             {
-                return $"--faults: '{unknown}' is not a fault; use all or some of {string.Join(',', SourceFaults.All.Select(f => f.Name()))}";
+                return $"--faults: '{unknown}' is not a fault; use all or some of {SourceFaults.Names}";
             }
             if (result.GetValue(faultEvery) <= TimeSpan.Zero)
             {

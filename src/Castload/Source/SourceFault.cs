@@ -35,6 +35,9 @@ internal static class SourceFaults
 
     private static readonly Dictionary<string, SourceFault> ByName = All.ToDictionary(f => f.Name());
 
+    /// <summary>Every fault's name, comma-separated, as <c>--faults</c> takes them.</summary>
+    public static string Names { get; } = string.Join(',', All.Select(f => f.Name()));
+
     /// <summary>True for the faults that end the connection; the others touch one channel only.</summary>
     public static bool EndsConnection(this SourceFault fault) => fault is not (SourceFault.Silence or SourceFault.Jump);
 
