@@ -56,9 +56,11 @@ public class GatherSendBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
+        // The drain must see the end of the stream before its socket goes: a Receive on a disposed socket throws
+        // ObjectDisposedException on the drain thread, which aborts the whole benchmark process.
         _sender.Dispose();
-        _receiver.Dispose();
         _drain.Join();
+        _receiver.Dispose();
     }
 
     [Benchmark(OperationsPerInvoke = Packets)]
