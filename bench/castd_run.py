@@ -57,7 +57,7 @@ class Castd:
         self.process = subprocess.Popen(on_cpus(self.cpus) + CASTD, env=self.env, stdout=stdout, stderr=stderr)
         while True:
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.http_port}/healthz", timeout=1).read()
+                self.health(timeout=1)
                 return time.monotonic() - began
             except OSError:
                 if self.process.poll() is not None:

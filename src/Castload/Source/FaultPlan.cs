@@ -24,7 +24,7 @@ internal sealed class FaultPlan(SourceOptions options, long? stopTimestamp)
 
     private readonly Random _random = new(options.Seed + 1);
     private readonly Dictionary<SourceFault, int> _injected = SourceFaults.All.ToDictionary(f => f, _ => 0);
-    private TimeSpan _nextAt = TimeSpan.Zero;
+    private TimeSpan? _nextAt;
     private int? _silenced;
     private TimeSpan _silentUntil;
 
@@ -41,10 +41,7 @@ internal sealed class FaultPlan(SourceOptions options, long? stopTimestamp)
             schedule.Silence(quiet, false);
             _silenced = null;
         }
-        if (_nextAt == TimeSpan.Zero)
-        {
-            _nextAt = elapsed + Interval();
-        }
+        _nextAt ??= elapsed + Interval();
         if (elapsed < _nextAt || (stopTimestamp is { } stop && Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), stop) < QuietEnd))
         {
             return null;

@@ -146,10 +146,7 @@ public sealed class ReorderRing<T> where T : class
             // An ordered upstream after a redial (restarted, or another origin) goes on from its live point: what is
             // held goes first, and the numbers in between are not counted as lost.
             _reconnected = false;
-            if (_held > 0)
-            {
-                SkipUntil(_highest + 1, ref sink);
-            }
+            ReleaseHeld(ref sink);
             _started = false;
         }
         if (!_started)
@@ -309,12 +306,18 @@ public sealed class ReorderRing<T> where T : class
     private void Restart<TSink>(ulong sequence, ref TSink sink) where TSink : IReleaseSink<T>
     {
         Counters.Restarts++;
+        ReleaseHeld(ref sink);
+        _next = sequence;
+        _highest = sequence;
+    }
+
+    /// <summary>Releases everything held, in order, counting the numbers missing between as lost.</summary>
+    private void ReleaseHeld<TSink>(ref TSink sink) where TSink : IReleaseSink<T>
+    {
         if (_held > 0)
         {
             SkipUntil(_highest + 1, ref sink);
         }
-        _next = sequence;
-        _highest = sequence;
     }
 
     /// <summary>Moves the delivery point up to <paramref name="target"/>, releasing what is held before it in order.</summary>
