@@ -2,7 +2,7 @@
 # The castd demo (README): builds castd and castload, starts a simulated channel source and castd on loopback,
 # registers five users, lets them watch for a while like the original demo (users 1 and 4 on zato01, 2 and 5 on
 # zato02, 3 on a channel that never goes live), saves what each received as .ts files, prints each user's usage,
-# and stops everything by itself. The channels carry real media (SPEC §10): an H.264 + AAC file made by Debian's
+# and stops everything by itself. The channels carry real media (docs/playback.md): an H.264 + AAC file made by Debian's
 # ffmpeg (installed if missing), replayed by castload source at its own pace, so every saved file plays.
 set -euo pipefail
 cd "$(dirname "$0")/.."

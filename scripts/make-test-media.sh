@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Makes the MPEG-TS test media (SPEC §10: made by Debian's ffmpeg, never downloaded), installing ffmpeg if missing.
+# Makes the MPEG-TS test media (docs/playback.md: made by Debian's ffmpeg, never downloaded), installing ffmpeg if missing.
 #
 #   scripts/make-test-media.sh [--demo] [OUT_DIR]     OUT_DIR defaults to tests/media/out (gitignored)
 #

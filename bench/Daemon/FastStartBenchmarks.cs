@@ -9,7 +9,7 @@ using Castd.Protocol.Reorder;
 namespace Castd.Bench.Daemon;
 
 /// <summary>
-/// What fast start (SPEC §10) costs the ingest thread: per in-order packet, a channel's publish with its GOP cache on
+/// What fast start (docs/playback.md) costs the ingest thread: per in-order packet, a channel's publish with its GOP cache on
 /// versus off; per join, handing a joiner the cached group. Real ffmpeg media (2 s GOP, ~2.4 Mbit/s). Budget 0 B per
 /// packet: the cache only takes references to the pooled packets.
 /// </summary>

@@ -4,10 +4,10 @@ using Castd.Protocol.Source;
 
 namespace Castd.Bench.Protocol;
 
-/// <summary>Canned channel-source input (SPEC §1), built once in GlobalSetup so benchmarks time parsing only.</summary>
+/// <summary>Canned channel-source input (docs/source.md), built once in GlobalSetup so benchmarks time parsing only.</summary>
 internal static class CannedFrames
 {
-    /// <summary>7 × 188-byte TS packets: what a real source sends (SPEC §1).</summary>
+    /// <summary>7 × 188-byte TS packets: what a real source sends (docs/source.md).</summary>
     public const int PayloadSize = 1316;
 
     public const int FrameSize = SourceFrameReader.HeaderSize + PayloadSize;

@@ -20,7 +20,7 @@ public class IngestPathBenchmarks
     /// <summary>Mild network reordering: no packet more than 8 places from home.</summary>
     private const int Displacement = 8;
 
-    /// <summary>20 ms of media a packet (SPEC §1), so the fake clock moves like a real channel.</summary>
+    /// <summary>20 ms of media a packet (docs/source.md), so the fake clock moves like a real channel.</summary>
     private static readonly long BatchTicks = Stopwatch.Frequency / 50 * Packets;
 
     private ReadOnlySequence<byte> _frames;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End-to-end fan-out benchmark: castload source -> castd -> N raw viewers of one channel, all on loopback.
-# castd never slows its source for a viewer (SPEC §3), so "full speed" means: the highest source rate at which
+# castd never slows its source for a viewer (docs/viewers.md), so "full speed" means: the highest source rate at which
 # no viewer falls behind its budget. The script steps the source rate and, per step, reports the median over
 # RUNS runs of what the viewers received and how many castd cut as slow.
 #   VIEWERS=100 RATES="2000 4000 8000" RUNS=3 STEP_SECONDS=6 bench/e2e/fanout.sh
@@ -15,7 +15,7 @@ PAYLOAD=${PAYLOAD:-1316}
 OUT=${OUT:-bench/e2e/out}
 export SERVER_HOST=127.0.0.1 SERVER_PORT=18080 STREAM_HOST=127.0.0.1 STREAM_PORT=19111
 export CHANNEL_SOURCE_HOST=127.0.0.1 CHANNEL_SOURCE_PORT=19110 CASTD_SOURCE_RECONNECT_MAX_MS=100
-# Every viewer watches as the one user "bench": lift the per-account stream limit (SPEC §5) for the benchmark.
+# Every viewer watches as the one user "bench": lift the per-account stream limit (docs/sessions.md) for the benchmark.
 export CASTD_MAX_STREAMS_PER_USER=1000000
 # ...and every viewer connects from 127.0.0.1, faster than one address may (CASTD_VIEWER_CONNECTS_PER_ADDRESS).
 export CASTD_VIEWER_CONNECTS_EXEMPT=127.0.0.1

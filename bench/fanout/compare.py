@@ -30,7 +30,7 @@ class Servers:
     """castd, redis-server, nats-server and an iperf3 server on loopback; all stopped on exit."""
 
     def __enter__(self):
-        # Every viewer watches as the one user "bench": lift the per-account stream limit (SPEC §5).
+        # Every viewer watches as the one user "bench": lift the per-account stream limit (docs/sessions.md).
         self.castd = Castd(CASTD_HTTP, PORTS["castd"], SOURCE_PORT, CASTD_MAX_STREAMS_PER_USER=1000000).__enter__()
         quiet = dict(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.others = [

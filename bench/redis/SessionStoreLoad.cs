@@ -1,5 +1,5 @@
 #:project ../../src/Storage/Storage.csproj
-// Session admissions and heartbeats per second through the fleet store (SPEC §9), the same IStateBackend castd
+// Session admissions and heartbeats per second through the fleet store (docs/fleet.md), the same IStateBackend castd
 // uses, against the Redis named by argv[0]: every call is castd's own synchronous store call, from many threads at
 // once as castd's request threads make them. bench/redis/run.sh runs it and reads Redis' commandstats around it.
 //   dotnet run SessionStoreLoad.cs -- <CASTD_REDIS> <admit|heartbeat> <accounts> <threads> <seconds> <prefix>

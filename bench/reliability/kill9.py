@@ -11,7 +11,7 @@ Load, all on loopback, kept up through every kill (every client redials as a pla
 A round: watch 2-4 s (random, so the kill falls anywhere in the flush cycle), read every user's /usage, kill -9,
 start castd again on the same directory, read every user's /usage again. One stream per user and channel, so per
 (user, channel) the rules are, with whole seconds as /usage reports them:
-- lost at most the flush interval (SPEC §4): usage after the restart >= usage read before the kill - 1 s.
+- lost at most the flush interval (docs/http.md): usage after the restart >= usage read before the kill - 1 s.
 - never double counted: what a round adds (the read before kill k+1 - the read after restart k) <= the wall time
   between the two reads + 1 s.
 - nothing else lost: what a round adds >= the time that stream was receiving between the two reads - 1 s.

@@ -89,7 +89,7 @@ def parse_args():
     parser.add_argument("--rounds", type=int, help="clean/abused/held rounds (default 3; smoke 1)")
     parser.add_argument("--phase", type=float, help="seconds per phase (default 20; smoke 6)")
     parser.add_argument("--viewers", type=int, help="healthy viewers (default 9900; smoke 990)")
-    # 10/s, not the 50/s of SPEC §1: on these 2 shared cores 9,900 viewers at 50/s saturate the clean run by themselves
+    # 10/s, not the 50/s of docs/source.md: on these 2 shared cores 9,900 viewers at 50/s saturate the clean run by themselves
     # (p50 139 ms, p99 306 ms measured), and a ratio against a saturated baseline says nothing about isolation.
     parser.add_argument("--rate", type=float, default=10, help="packets per second per channel (1316-byte payloads)")
     parser.add_argument("--split-cores", action="store_true",

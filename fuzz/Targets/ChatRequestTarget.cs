@@ -7,7 +7,7 @@ using static Castd.Fuzz.Targets.FuzzInvariantException;
 namespace Castd.Fuzz.Targets;
 
 /// <summary>
-/// One chat client message (SPEC §6) through <see cref="ChatRequest.TryParse"/> with a scratch buffer exactly as long
+/// One chat client message (docs/chat.md) through <see cref="ChatRequest.TryParse"/> with a scratch buffer exactly as long
 /// as the message (the least the hub promises): it answers an error or a request, never throws; a request's target and
 /// text lie in the scratch buffer, are valid UTF-8 (the hub writes them into JSON frames) and parse back to the same
 /// request from the JSON castd would write for them.

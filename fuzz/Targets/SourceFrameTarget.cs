@@ -7,7 +7,7 @@ using static Castd.Fuzz.Targets.FuzzInvariantException;
 namespace Castd.Fuzz.Targets;
 
 /// <summary>
-/// A channel-source byte stream (SPEC §1) read frame by frame with <see cref="SourceFrameReader.TryRead"/>, as the
+/// A channel-source byte stream (docs/source.md) read frame by frame with <see cref="SourceFrameReader.TryRead"/>, as the
 /// ingest loop does: every frame read is exactly its header and payload, re-encodes to the same bytes, and every
 /// segmentation of the stream reads the same frames and stops at the same place.
 /// </summary>
@@ -72,7 +72,7 @@ internal static class SourceFrameTarget
         var writer = new ArrayBufferWriter<byte>();
         SourceFrameWriter.Write(writer, frame.Channel, frame.Sequence, unread.Slice(SourceFrameReader.HeaderSize, frame.Length), unread[4]);
         var original = unread[..(int)consumed];
-        // The prefix is opaque (SPEC §1): only a CAST one is rewritten as it was; the rest must match byte for byte.
+        // The prefix is opaque (docs/source.md): only a CAST one is rewritten as it was; the rest must match byte for byte.
         var compared = prefixIsCast ? 0 : 5;
         ThrowUnless(writer.WrittenSpan[compared..].SequenceEqual(original[compared..]), "a frame re-encodes to the bytes it was read from");
     }

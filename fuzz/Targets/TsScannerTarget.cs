@@ -4,7 +4,7 @@ using static Castd.Fuzz.Targets.FuzzInvariantException;
 namespace Castd.Fuzz.Targets;
 
 /// <summary>
-/// A channel's payloads through one <see cref="TsScanner"/> (SPEC §10), which promises to throw for no input. The
+/// A channel's payloads through one <see cref="TsScanner"/> (docs/playback.md), which promises to throw for no input. The
 /// first byte picks the payload size (so TS packets split across payloads are reached), bit 7 of each payload's
 /// first byte asks for a gap before it; every report must agree with the bytes fed.
 /// </summary>

@@ -6,7 +6,7 @@ using static Castd.Fuzz.Targets.FuzzInvariantException;
 namespace Castd.Fuzz.Targets;
 
 /// <summary>
-/// A viewer's first bytes (SPEC §3) through <see cref="ViewerHandshakeReader.TryRead"/>: NeedMoreData consumes
+/// A viewer's first bytes (docs/viewers.md) through <see cref="ViewerHandshakeReader.TryRead"/>: NeedMoreData consumes
 /// nothing and only while no line end has come, a refusal names why, an accepted line is exactly the canonical
 /// request line it parsed to, and every segmentation gives the same answer. Nothing is ever thrown.
 /// </summary>

@@ -4,7 +4,7 @@ using System.Text;
 namespace Castd.Protocol;
 
 /// <summary>
-/// A channel id: exactly six printable ASCII bytes (SPEC §1, offset 5). Packed into a ulong so that
+/// A channel id: exactly six printable ASCII bytes (docs/source.md, offset 5). Packed into a ulong so that
 /// the ingest path can look channels up without allocating a string per packet.
 /// </summary>
 public readonly record struct ChannelId

@@ -1,6 +1,6 @@
 namespace Castd.Protocol;
 
-/// <summary>What a user id may be, for registration (SPEC §4) and the viewer handshake (SPEC §3).</summary>
+/// <summary>What a user id may be, for registration (docs/http.md) and the viewer handshake (docs/viewers.md).</summary>
 public static class UserIds
 {
     /// <summary>Long enough for e-mail-like handles and UUIDs; short enough to keep keys and log lines small.</summary>

@@ -1,8 +1,8 @@
 namespace Castd.Storage;
 
 /// <summary>
-/// Everything castd keeps beyond one process lifetime: registrations and watch-time buckets (SPEC §4).
-/// The only storage surface the daemon sees, so a fleet store (Redis, SPEC §9) can replace the embedded
+/// Everything castd keeps beyond one process lifetime: registrations and watch-time buckets (docs/http.md).
+/// The only storage surface the daemon sees, so a fleet store (Redis, docs/fleet.md) can replace the embedded
 /// RocksDB one without anything above it changing.
 /// </summary>
 /// <remarks>Implementations are thread-safe. Failures surface as <see cref="StorageException"/>.</remarks>

@@ -1,6 +1,6 @@
 namespace Castd.Storage;
 
-/// <summary>Watch time is kept per user, channel and minute, so the 24-hour window is exact to the minute (SPEC §4).</summary>
+/// <summary>Watch time is kept per user, channel and minute, so the 24-hour window is exact to the minute (docs/http.md).</summary>
 public static class UsageBuckets
 {
     public const int Seconds = 60;

@@ -4,7 +4,7 @@ using Castd.Tests.Integration.Infrastructure;
 
 namespace Castd.Tests.Integration;
 
-/// <summary>Chat (SPEC §6) over real WebSockets against the real castd process.</summary>
+/// <summary>Chat (docs/chat.md) over real WebSockets against the real castd process.</summary>
 public sealed class ChatTests
 {
     [Fact]

@@ -4,7 +4,7 @@ using static Castd.Tests.Integration.Infrastructure.HealthChannels;
 
 namespace Castd.Tests.Integration;
 
-/// <summary>Fast start (SPEC §10) where there is nothing to start fast from: payloads that are not MPEG-TS, a channel not live yet, the cache off.</summary>
+/// <summary>Fast start (docs/playback.md) where there is nothing to start fast from: payloads that are not MPEG-TS, a channel not live yet, the cache off.</summary>
 public sealed class FastStartTests
 {
     [Fact]

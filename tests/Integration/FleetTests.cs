@@ -7,7 +7,7 @@ using Castd.Tests.Integration.Infrastructure;
 namespace Castd.Tests.Integration;
 
 /// <summary>
-/// Fleet-wide state (SPEC §9) with real processes: a Redis (cluster or standalone: the two subclasses), an origin and
+/// Fleet-wide state (docs/fleet.md) with real processes: a Redis (cluster or standalone: the two subclasses), an origin and
 /// two edges on loopback. Every test starts its own Redis and fleet, because the fault tests break them.
 /// </summary>
 public abstract class FleetTests : IAsyncLifetime

@@ -2,7 +2,7 @@ using Castd.Tests.Integration.Infrastructure;
 
 namespace Castd.Tests.Integration;
 
-/// <summary>Refusals on the stream port (SPEC §3): one <c>ERR</c> line, then the connection closes.</summary>
+/// <summary>Refusals on the stream port (docs/viewers.md): one <c>ERR</c> line, then the connection closes.</summary>
 public sealed class HandshakeTests : IAsyncLifetime
 {
     private CastdRig _rig = null!;

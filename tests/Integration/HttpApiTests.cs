@@ -3,7 +3,7 @@ using Castd.Tests.Integration.Infrastructure;
 
 namespace Castd.Tests.Integration;
 
-/// <summary>Registration and usage over HTTP, statuses and bodies as SPEC §4 gives them.</summary>
+/// <summary>Registration and usage over HTTP, statuses and bodies as docs/http.md gives them.</summary>
 public sealed class HttpApiTests : IAsyncLifetime
 {
     private CastdRig _rig = null!;

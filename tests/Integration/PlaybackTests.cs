@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace Castd.Tests.Integration;
 
 /// <summary>
-/// HTTP playback and fast start (SPEC §10) through a real castd fed real media by <c>castload source --ts</c>: what
+/// HTTP playback and fast start (docs/playback.md) through a real castd fed real media by <c>castload source --ts</c>: what
 /// players receive is judged by ffmpeg and ffprobe.
 /// </summary>
 public sealed class PlaybackTests(ITestOutputHelper output) : IAsyncLifetime

@@ -7,7 +7,7 @@ using static Castd.Tests.Integration.Infrastructure.HealthChannels;
 
 namespace Castd.Tests.Integration;
 
-/// <summary>Relay tiers (SPEC §9): an origin's relay port feeds plain castd edges, over loopback, real processes.</summary>
+/// <summary>Relay tiers (docs/relay.md): an origin's relay port feeds plain castd edges, over loopback, real processes.</summary>
 public sealed class RelayTests
 {
     [Fact]
@@ -210,7 +210,7 @@ public sealed class RelayTests
         ["CASTD_RELAY_PORT"] = port.ToString(CultureInfo.InvariantCulture),
     };
 
-    /// <summary>SPEC §1 frames: prefix(5) channel(6) sequence(u64 BE) length(u32 BE) payload.</summary>
+    /// <summary>docs/source.md frames: prefix(5) channel(6) sequence(u64 BE) length(u32 BE) payload.</summary>
     private static List<(string Prefix, string Channel, ulong Sequence, byte[] Payload)> ParseRelay(byte[] bytes)
     {
         var frames = new List<(string, string, ulong, byte[])>();

@@ -5,7 +5,7 @@ using Castd.Tests.Integration.Infrastructure;
 
 namespace Castd.Tests.Integration;
 
-/// <summary>The concurrent-stream limit (SPEC §5) through the real HTTP API and stream port.</summary>
+/// <summary>The concurrent-stream limit (docs/sessions.md) through the real HTTP API and stream port.</summary>
 public sealed class SessionLimitTests : IAsyncLifetime
 {
     private CastdRig _rig = null!;

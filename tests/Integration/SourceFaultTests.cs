@@ -156,7 +156,7 @@ public sealed class SourceFaultTests
         for (var connection = 0; connection < Connections; connection++)
         {
             var started = DateTime.UtcNow;
-            // A restarted source numbers from zero again (SPEC §1); 200 packets a channel over about a second.
+            // A restarted source numbers from zero again (docs/source.md); 200 packets a channel over about a second.
             for (ulong sequence = 0; sequence < PerConnection; sequence++)
             {
                 await rig.Source.SendAsync("chan01", sequence, TestPayloads.For(0, sequence));

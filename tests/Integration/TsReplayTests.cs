@@ -7,7 +7,7 @@ using Xunit.Abstractions;
 namespace Castd.Tests.Integration;
 
 /// <summary>
-/// <c>castload source --ts</c> through a real castd to a raw TCP viewer (SPEC §10): the viewer's bytes are the file's
+/// <c>castload source --ts</c> through a real castd to a raw TCP viewer (docs/playback.md): the viewer's bytes are the file's
 /// TS packets, in real time by their PCR, and they decode clean, across the loop point too.
 /// </summary>
 public sealed class TsReplayTests(ITestOutputHelper output)

@@ -2,7 +2,7 @@ using Castd.Tests.Integration.Infrastructure;
 
 namespace Castd.Tests.Integration;
 
-/// <summary>Watch time (SPEC §4): counted while connected to a live channel, durable across kill -9.</summary>
+/// <summary>Watch time (docs/http.md): counted while connected to a live channel, durable across kill -9.</summary>
 public sealed class UsageDurabilityTests
 {
     [Fact]

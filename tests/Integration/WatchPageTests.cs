@@ -4,7 +4,7 @@ using Castd.Tests.Integration.Infrastructure;
 namespace Castd.Tests.Integration;
 
 /// <summary>
-/// The watch page castd serves at / (SPEC §10) in a real browser: a real castd fed real H.264 + AAC by
+/// The watch page castd serves at / (docs/playback.md) in a real browser: a real castd fed real H.264 + AAC by
 /// <c>castload source --ts</c>, played over GET /live by mpegts.js in Debian's chromium, driven by playwright-core
 /// (tests/Browser/watch-page.mjs, whose header lists what each scenario checks; scripts/test.sh installs both).
 /// </summary>

@@ -3,7 +3,7 @@ using Castd.Protocol.Buffers;
 
 namespace Castd.Bench.Protocol.Buffers;
 
-/// <summary>The one copy a packet gets in castd (SPEC §2): rent a pooled buffer, fill it from the socket, release it.</summary>
+/// <summary>The one copy a packet gets in castd (docs/source.md): rent a pooled buffer, fill it from the socket, release it.</summary>
 [MemoryDiagnoser]
 public class PacketBufferBenchmarks
 {

@@ -5,7 +5,7 @@ namespace Castd.Bench.Protocol.MpegTs;
 
 /// <summary>
 /// The TS scanner's cost per 1316-byte source payload (7 TS packets), the work castd adds per packet for fast start
-/// (SPEC §10). Canned input: the first 1024 payloads (4.5 s, three keyframes) of the files scripts/make-test-media.sh
+/// (docs/playback.md). Canned input: the first 1024 payloads (4.5 s, three keyframes) of the files scripts/make-test-media.sh
 /// makes with ffmpeg at setup. Budget 0 B: the scanner runs on the ingest hot path.
 /// </summary>
 [MemoryDiagnoser]

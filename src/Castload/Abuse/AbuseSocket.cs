@@ -7,7 +7,7 @@ namespace Castd.Castload.Abuse;
 /// <summary>The socket steps every kind of abuse shares.</summary>
 internal static class AbuseSocket
 {
-    /// <summary>An <c>ERR</c> line is short (SPEC §3): 256 bytes hold any of them.</summary>
+    /// <summary>An <c>ERR</c> line is short (docs/viewers.md): 256 bytes hold any of them.</summary>
     private const int ReplyBytes = 256;
 
     /// <param name="from">Source address to bind, or null for the kernel's choice.</param>

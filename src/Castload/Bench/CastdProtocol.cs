@@ -10,8 +10,8 @@ using Castd.Protocol.Source;
 namespace Castd.Castload.Bench;
 
 /// <summary>
-/// castd as the benchmark drives it: castload is the channel source castd dials (SPEC §1) and every subscriber is a
-/// raw viewer (SPEC §3), which receives payloads back to back with no framing at all.
+/// castd as the benchmark drives it: castload is the channel source castd dials (docs/source.md) and every subscriber is a
+/// raw viewer (docs/viewers.md), which receives payloads back to back with no framing at all.
 /// </summary>
 internal sealed class CastdProtocol(FanoutOptions options, string channel) : FanoutProtocol(channel, options.PayloadSize)
 {

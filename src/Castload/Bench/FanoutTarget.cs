@@ -3,7 +3,7 @@ namespace Castd.Castload.Bench;
 /// <summary>What <c>castload bench fanout</c> can drive: castd and the peers an operator would otherwise pick.</summary>
 internal enum FanoutTarget
 {
-    /// <summary>castd: castload plays the channel source castd dials (SPEC §1); subscribers are raw viewers (SPEC §3).</summary>
+    /// <summary>castd: castload plays the channel source castd dials (docs/source.md); subscribers are raw viewers (docs/viewers.md).</summary>
     Castd,
 
     /// <summary>Redis pub/sub: PUBLISH on one connection, SUBSCRIBE on every other.</summary>

@@ -3,7 +3,7 @@ using System.Text;
 
 namespace Castd.Castload.Fans;
 
-/// <summary>A fan's chat beside its stream (SPEC §6): joins the channel's room and talks in it at a steady rate.</summary>
+/// <summary>A fan's chat beside its stream (docs/chat.md): joins the channel's room and talks in it at a steady rate.</summary>
 internal sealed class FanChatter(string http, string account, string channel, double messagesPerSecond)
 {
     private long _sent;

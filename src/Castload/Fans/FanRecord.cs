@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Castd.Castload.Fans;
 
 /// <summary>
-/// One line of a fans CSV (SPEC §7): <c>fan,seconds_since_fan_start,metric,value</c>. Progress metrics carry numbers;
+/// One line of a fans CSV (docs/castload.md): <c>fan,seconds_since_fan_start,metric,value</c>. Progress metrics carry numbers;
 /// <see cref="FanMetrics.Account"/> and <see cref="FanMetrics.Cut"/> carry the account and the reason.
 /// </summary>
 internal readonly record struct FanRecord(long Fan, double Seconds, string Metric, string Value)

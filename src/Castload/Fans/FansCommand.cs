@@ -5,7 +5,7 @@ using Castd.Castload.Common;
 namespace Castd.Castload.Fans;
 
 /// <summary>
-/// <c>castload fans</c>: the live-event rehearsal (SPEC §7). Keeps N fans watching a channel, joining on a ramp and
+/// <c>castload fans</c>: the live-event rehearsal (docs/castload.md). Keeps N fans watching a channel, joining on a ramp and
 /// replaced when they end, writes their progress as CSV and shows the run live; optionally spread over SSH hosts.
 /// </summary>
 internal static class FansCommand

@@ -6,7 +6,7 @@ using Castd.Castload.Common;
 namespace Castd.Castload.FirstFrame;
 
 /// <summary>
-/// <c>castload firstframe</c>: time to first decoded frame over many joins at random moments (SPEC §10, fast start).
+/// <c>castload firstframe</c>: time to first decoded frame over many joins at random moments (docs/playback.md, fast start).
 /// Progress on stderr, one JSON summary on stdout (milliseconds), for bench scripts.
 /// </summary>
 internal static class FirstFrameCommand

@@ -7,7 +7,7 @@ using Prometheus;
 namespace Castd.Castload.Monitor;
 
 /// <summary>
-/// <c>castload monitor</c> (SPEC §7): test streams against a castd channel, one after another forever (or
+/// <c>castload monitor</c> (docs/castload.md): test streams against a castd channel, one after another forever (or
 /// <c>--iterations</c>), with the results exported as Prometheus metrics and one line per test on stdout.
 /// </summary>
 internal static class MonitorCommand

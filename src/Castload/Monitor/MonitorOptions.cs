@@ -1,7 +1,7 @@
 namespace Castd.Castload.Monitor;
 
 /// <param name="Http">castd's HTTP endpoint (host:port), where the monitor registers its user before each test.</param>
-/// <param name="StreamHost">castd's viewer stream host (SPEC §3).</param>
+/// <param name="StreamHost">castd's viewer stream host (docs/viewers.md).</param>
 /// <param name="User">The monitor's own account; registered on every test (idempotent), so a wiped castd is fine.</param>
 /// <param name="Channel">The channel the test streams watch.</param>
 /// <param name="Duration">How long one test watches before it closes the stream.</param>

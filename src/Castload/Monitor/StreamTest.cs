@@ -7,7 +7,7 @@ namespace Castd.Castload.Monitor;
 
 /// <summary>
 /// One synthetic test stream: register the monitor's user, watch the channel in framed mode for the test duration
-/// (SPEC §3), and judge it. Success means the first stream byte came within the startup timeout, castd neither
+/// (docs/viewers.md), and judge it. Success means the first stream byte came within the startup timeout, castd neither
 /// refused nor closed the stream early, and packets arrived.
 /// </summary>
 internal sealed class StreamTest(MonitorOptions options, HttpClient http)

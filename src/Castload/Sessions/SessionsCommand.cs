@@ -3,7 +3,7 @@ using Castd.Castload.Common;
 
 namespace Castd.Castload.Sessions;
 
-/// <summary><c>castload sessions</c>: the session-service simulator (SPEC §5) — PUT, then a heartbeat a second, per stream.</summary>
+/// <summary><c>castload sessions</c>: the session-service simulator (docs/sessions.md) — PUT, then a heartbeat a second, per stream.</summary>
 internal static class SessionsCommand
 {
     public static Command Create()

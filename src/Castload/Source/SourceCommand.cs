@@ -4,7 +4,7 @@ using Castd.Protocol;
 
 namespace Castd.Castload.Source;
 
-/// <summary><c>castload source</c>: the channel-source simulator (SPEC §7).</summary>
+/// <summary><c>castload source</c>: the channel-source simulator (docs/castload.md).</summary>
 internal static class SourceCommand
 {
     public static Command Create()
@@ -28,7 +28,7 @@ internal static class SourceCommand
         };
         var faultEvery = new Option<TimeSpan>("--fault-every") { Description = "mean time between faults (each gap ½ to 1½ of it)", CustomParser = Durations.Parse, DefaultValueFactory = _ => TimeSpan.FromSeconds(3) };
 
-        var command = new Command("source", "Simulate the channel source (SPEC §1): castd dials in and receives every channel interleaved.")
+        var command = new Command("source", "Simulate the channel source (docs/source.md): castd dials in and receives every channel interleaved.")
         {
             host, port, channels, rate, payload, reorder, duplicates, loss, duration, seed, ts, faults, faultEvery,
         };

@@ -16,7 +16,7 @@ internal enum SourceFault
     /// <summary>Sends half a frame, then closes.</summary>
     Truncate,
 
-    /// <summary>Sends a header whose channel id is control bytes (SPEC §1: printable ASCII), until castd hangs up.</summary>
+    /// <summary>Sends a header whose channel id is control bytes (docs/source.md: printable ASCII), until castd hangs up.</summary>
     Garbage,
 
     /// <summary>Sends a header declaring a 4 GiB payload, past any castd's cap, until castd hangs up.</summary>

@@ -10,8 +10,8 @@ using Castd.Protocol.Source;
 namespace Castd.Castload.Source;
 
 /// <summary>
-/// The channel-source simulator (SPEC §7): listens like the real source and feeds every castd that dials in
-/// its own stream of SPEC §1 packets, paced or at full speed: synthetic payloads, or a TS file replayed in real time.
+/// The channel-source simulator (docs/castload.md): listens like the real source and feeds every castd that dials in
+/// its own stream of docs/source.md packets, paced or at full speed: synthetic payloads, or a TS file replayed in real time.
 /// With <c>--faults</c> it is a misbehaving source instead (issue 9): one stream continued over every connection,
 /// broken now and then by a <see cref="SourceFault"/>, every fault logged, and what each channel sent summed up at the end.
 /// </summary>

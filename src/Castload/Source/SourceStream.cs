@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Castd.Castload.Source;
 
 /// <summary>
-/// One stream of SPEC §1 packets: its schedule, its clock and, with <c>--faults</c>, its fault plan. Without faults
+/// One stream of docs/source.md packets: its schedule, its clock and, with <c>--faults</c>, its fault plan. Without faults
 /// every connection gets a stream of its own (each castd that dials in is fed from sequence 0); with faults one stream
 /// goes on over every connection castd redials, so what a fault interrupts is sent on the next one.
 /// </summary>

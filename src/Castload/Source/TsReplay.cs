@@ -4,7 +4,7 @@ using Castd.Protocol.MpegTs;
 namespace Castd.Castload.Source;
 
 /// <summary>
-/// <c>castload source --ts FILE</c>: the file cut into source payloads of 7 TS packets (1316 bytes, SPEC §1: with the
+/// <c>castload source --ts FILE</c>: the file cut into source payloads of 7 TS packets (1316 bytes, docs/source.md: with the
 /// 23-byte frame header it still fits a 1500-byte MTU after IP and TCP headers), each due when its PCR says, looped
 /// forever; every play after the first is the copy marked by <see cref="LoopDiscontinuity"/>.
 /// </summary>

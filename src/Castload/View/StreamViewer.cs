@@ -9,7 +9,7 @@ using Castd.Protocol.Viewers;
 
 namespace Castd.Castload.View;
 
-/// <summary>One viewer connection (SPEC §3): sends the request line, then counts, checks and optionally saves what arrives.</summary>
+/// <summary>One viewer connection (docs/viewers.md): sends the request line, then counts, checks and optionally saves what arrives.</summary>
 /// <param name="output">Where to save the stream, or null.</param>
 /// <param name="latencies">Where stamped packets' latencies go while it records, or null.</param>
 /// <param name="upstream">Where stamped framed packets' source-to-castd times go (castload's send to castd's receive time

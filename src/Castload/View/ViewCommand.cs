@@ -23,7 +23,7 @@ internal static class ViewCommand
         var ramp = new Option<TimeSpan>("--ramp") { Description = "time between viewers joining (e.g. 10ms); 0 = all at once", CustomParser = Durations.Parse, DefaultValueFactory = _ => TimeSpan.Zero };
         var marks = new Option<bool>("--marks") { Description = "measure in intervals driven by stdin: each line ends the current interval (printing it as one JSON line) and starts one named by the line; latency is recorded only from the first line on, the end of stdin stops the run" };
 
-        var command = new Command("view", "Watch a channel like a viewer (SPEC §3), alone or as a crowd, and report throughput.")
+        var command = new Command("view", "Watch a channel like a viewer (docs/viewers.md), alone or as a crowd, and report throughput.")
         {
             stream, user, channel, framed, fastStart, count, output, duration, ramp, marks,
         };

@@ -10,7 +10,7 @@ namespace Castd.Daemon.Channels;
 /// <para>The ring, the cache and <see cref="Publish"/> belong to the ingest thread. Subscribers join and leave from
 /// connection threads: the array is copy-on-write under a lock, and the ingest thread reads the current array with an
 /// acquire load, so fan-out never takes a lock and never sees a half-built array.</para>
-/// <para>A fast-start viewer (SPEC §10) is not added to the array by its own thread: it waits in a list that the ingest
+/// <para>A fast-start viewer (docs/playback.md) is not added to the array by its own thread: it waits in a list that the ingest
 /// thread applies before its next packet, handing it the cached group and subscribing it in one step, so it gets every
 /// packet exactly once whatever the timing.</para>
 /// </remarks>
@@ -36,7 +36,7 @@ internal sealed class Channel(ChannelId id, ReorderOptions reorder, long timesta
 
     public int SubscriberCount => Volatile.Read(ref _subscribers).Length + Volatile.Read(ref _pendingFastStarters);
 
-    /// <summary>Subscribers that are viewers: all but the relay connections (SPEC §9), which subscribe to every channel.</summary>
+    /// <summary>Subscribers that are viewers: all but the relay connections (docs/relay.md), which subscribe to every channel.</summary>
     public int ViewerCount => SubscriberCount - Volatile.Read(ref _relays);
 
     /// <summary>The fast-start cache; null when CASTD_GOP_CACHE_BYTES is 0. Read by other threads only for its counters.</summary>

@@ -7,7 +7,7 @@ namespace Castd.Daemon.Channels;
 
 /// <summary>
 /// All channels, created on first sight: by the source's first packet, or by a viewer of a channel not live yet
-/// (SPEC §3). Relay connections (SPEC §9) subscribe to every channel, those to come included.
+/// (docs/viewers.md). Relay connections (docs/relay.md) subscribe to every channel, those to come included.
 /// </summary>
 /// <remarks>
 /// Creating a channel and adding or removing a relay take one lock, so a channel created while a relay joins gets

@@ -3,7 +3,7 @@ using Castd.Protocol.Buffers;
 namespace Castd.Daemon.Channels;
 
 /// <summary>
-/// Something that receives a channel's packets in order: a viewer or a relay connection (SPEC §9).
+/// Something that receives a channel's packets in order: a viewer or a relay connection (docs/relay.md).
 /// Called on the ingest thread (<see cref="Flush"/> also on a delivery thread), so they must never block.
 /// </summary>
 internal interface ISubscriber
@@ -12,7 +12,7 @@ internal interface ISubscriber
     void Enqueue(PacketBuffer packet);
 
     /// <summary>
-    /// Before a fast-start join hands over a cached group (SPEC §10): room for that many more packets and bytes than
+    /// Before a fast-start join hands over a cached group (docs/playback.md): room for that many more packets and bytes than
     /// the usual budget, since the subscriber starts that far behind.
     /// </summary>
     void Reserve(int packets, long bytes);

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Http.Features;
 namespace Castd.Daemon.Chat;
 
 /// <summary>
-/// <c>ws://host:port/chat?user=&lt;handle&gt;</c>, and <c>/?user=</c> for old gochat clients (SPEC §6). A plain GET (or
+/// <c>ws://host:port/chat?user=&lt;handle&gt;</c>, and <c>/?user=</c> for old gochat clients (docs/chat.md). A plain GET (or
 /// HEAD) of <c>/</c> shares the route, so it is answered here with the watch page.
 /// </summary>
 internal static class ChatEndpoint

@@ -7,7 +7,7 @@ using Castd.Protocol.Buffers;
 namespace Castd.Daemon.Chat;
 
 /// <summary>
-/// Encodes what castd sends chat clients (SPEC §6) once per message into a pooled, ref-counted buffer, so a room
+/// Encodes what castd sends chat clients (docs/chat.md) once per message into a pooled, ref-counted buffer, so a room
 /// message is one encoding shared by every member's queue.
 /// </summary>
 internal sealed class ChatFrames

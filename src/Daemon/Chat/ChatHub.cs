@@ -12,10 +12,10 @@ using Castd.Storage.Sessions;
 namespace Castd.Daemon.Chat;
 
 /// <summary>
-/// Who is connected and who is in which room, and the routing of direct and room messages (SPEC §6). Membership
+/// Who is connected and who is in which room, and the routing of direct and room messages (docs/chat.md). Membership
 /// arrays are copy-on-write under a per-handle or per-room lock, so routing reads them without locking; a message is
 /// parsed, looked up and encoded without allocating (handles are looked up by span, rooms by packed channel id).
-/// In a fleet (SPEC §9) the bus carries each frame to the other castd with the recipient or room, and counts a handle's
+/// In a fleet (docs/fleet.md) the bus carries each frame to the other castd with the recipient or room, and counts a handle's
 /// connections over all of them; a castd alone has a bus that does nothing.
 /// </summary>
 internal sealed class ChatHub
@@ -39,7 +39,7 @@ internal sealed class ChatHub
 
     /// <summary>
     /// Admits a connection, or says why not (unregistered handle, too many connections). An admitted connection joins
-    /// the rooms of the channels its user is watching (SPEC §6).
+    /// the rooms of the channels its user is watching (docs/chat.md).
     /// </summary>
     public string? TryConnect(ChatConnection connection)
     {

@@ -54,7 +54,7 @@ internal static partial class Log
     [LoggerMessage(306, LogLevel.Error, "Pruning old usage buckets failed; the next prune retries")]
     public static partial void UsagePruneFailed(ILogger logger, Exception exception);
 
-    // 5xx: relay connections (SPEC §9). Information: there are a handful per origin, and each matters.
+    // 5xx: relay connections (docs/relay.md). Information: there are a handful per origin, and each matters.
     [LoggerMessage(500, LogLevel.Information, "Relay connection from {Remote} joined every channel")]
     public static partial void RelayJoined(ILogger logger, string? remote);
 

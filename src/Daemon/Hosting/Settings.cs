@@ -4,14 +4,14 @@ using Castd.Storage;
 
 namespace Castd.Daemon.Hosting;
 
-/// <summary>Every setting castd reads (SPEC §8): compat names first, castd's own as CASTD_*. The single source of truth for <c>--help</c>.</summary>
+/// <summary>Every setting castd reads (docs/operating.md): compat names first, castd's own as CASTD_*. The single source of truth for <c>--help</c>.</summary>
 internal static class Settings
 {
     public static readonly Setting ServerHost = new("SERVER_HOST", "0.0.0.0", "HTTP listen address (register, usage, health).");
     public static readonly Setting ServerPort = new("SERVER_PORT", "8080", "HTTP listen port.");
     public static readonly Setting StreamHost = new("STREAM_HOST", "0.0.0.0", "Viewer stream listen address.");
     public static readonly Setting StreamPort = new("STREAM_PORT", "9111", "Viewer stream listen port.");
-    public static readonly Setting RelayHost = new("CASTD_RELAY_HOST", "0.0.0.0", "Relay feed listen address (SPEC §9).");
+    public static readonly Setting RelayHost = new("CASTD_RELAY_HOST", "0.0.0.0", "Relay feed listen address (docs/relay.md).");
     public static readonly Setting RelayPort = new("CASTD_RELAY_PORT", "0", "Relay feed port: every connection gets all channels in order (CAST 0x02 frames) for a downstream castd; 0 = off.");
     public static readonly Setting SourceHost = new("CHANNEL_SOURCE_HOST", "localhost", "Channel source to dial.");
     public static readonly Setting SourcePort = new("CHANNEL_SOURCE_PORT", "9110", "Channel source port.");
@@ -40,7 +40,7 @@ internal static class Settings
     public static readonly Setting ChatOpen = new("CASTD_CHAT_OPEN", "false", "Let unregistered handles chat (load tests, open rooms).");
     public static readonly Setting ChatMaxConnections = new("CASTD_CHAT_MAX_CONNECTIONS_PER_USER", "3", "Live chat connections per handle; the next is refused.");
     public static readonly Setting ChatMaxMessage = new("CASTD_CHAT_MAX_MESSAGE_BYTES", "4096", "Largest chat message a client may send.");
-    public static readonly Setting Redis = new("CASTD_REDIS", "", "Fleet-wide state (SPEC §9): a StackExchange.Redis configuration string, e.g. 10.0.0.5:6379,10.0.0.6:6379 (standalone or cluster); unset = embedded RocksDB.");
+    public static readonly Setting Redis = new("CASTD_REDIS", "", "Fleet-wide state (docs/fleet.md): a StackExchange.Redis configuration string, e.g. 10.0.0.5:6379,10.0.0.6:6379 (standalone or cluster); unset = embedded RocksDB.");
     public static readonly Setting UsageBuffer = new("CASTD_USAGE_BUFFER_RECORDS", "1000000", "Most usage records (user, channel, minute) held in memory while the store is unreachable; past it new watch time is dropped and counted.");
     public static readonly Setting StoreWriteBuffer = new("CASTD_STORE_WRITE_BUFFER_BYTES", RocksDbStateStore.DefaultWriteBufferBytes.ToString(CultureInfo.InvariantCulture), "Embedded store: RocksDB memtable per column family, held in memory before a table file is written; each WAL file grows on disk in steps of 1.1× this.");
     public static readonly Setting SessionTtl = new("CASTD_SESSION_TTL", "10s", "An HTTP session without a heartbeat for this long expires (e.g. 10s, 1500ms).");
@@ -56,7 +56,7 @@ internal static class Settings
     public static string HelpText()
     {
         var text = new StringBuilder();
-        text.AppendLine("castd — live stream fan-out daemon. Configured by environment variables (SPEC §8):");
+        text.AppendLine("castd — live stream fan-out daemon. Configured by environment variables (docs/operating.md):");
         text.AppendLine();
         var width = All.Max(s => s.Name.Length);
         foreach (var setting in All)

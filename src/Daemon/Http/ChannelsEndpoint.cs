@@ -9,7 +9,7 @@ namespace Castd.Daemon.Http;
 internal static class ChannelsEndpoint
 {
     /// <summary>Live as watch time counts it: a packet within the live timeout (1 s by default; a source sends one every
-    /// ~20 ms of media, SPEC §1, so a second without one is an outage, not jitter).</summary>
+    /// ~20 ms of media, docs/source.md, so a second without one is an outage, not jitter).</summary>
     public static IResult Handle(ChannelRegistry channels, TimeProvider time) =>
         Results.Json(
             new ChannelListResponse(channels.All

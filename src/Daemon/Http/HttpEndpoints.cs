@@ -3,7 +3,7 @@ using Castd.Daemon.Web;
 
 namespace Castd.Daemon.Http;
 
-/// <summary>The HTTP surface on SERVER_HOST:SERVER_PORT (SPEC §4). Other methods on these routes get 405 from routing.</summary>
+/// <summary>The HTTP surface on SERVER_HOST:SERVER_PORT (docs/http.md). Other methods on these routes get 405 from routing.</summary>
 internal static class HttpEndpoints
 {
     public static void MapCastdHttp(this IEndpointRouteBuilder app)

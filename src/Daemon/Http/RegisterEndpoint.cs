@@ -7,7 +7,7 @@ using Castd.Storage;
 
 namespace Castd.Daemon.Http;
 
-/// <summary><c>POST /register</c>, body = the user id as text, first line (SPEC §4).</summary>
+/// <summary><c>POST /register</c>, body = the user id as text, first line (docs/http.md).</summary>
 internal static class RegisterEndpoint
 {
     /// <summary>A user id is at most 64 bytes; 1 KiB leaves room for a trailing newline or a curl quirk, and no more.</summary>

@@ -34,7 +34,7 @@ internal sealed record HealthResponse(
     IReadOnlyDictionary<string, long> RelayDisconnects,
     UsageHealth Usage);
 
-/// <summary>Watch time waiting for the store (SPEC §9: buffered while it is unreachable, bounded, counted).</summary>
+/// <summary>Watch time waiting for the store (docs/fleet.md: buffered while it is unreachable, bounded, counted).</summary>
 internal sealed record UsageHealth(int BufferedRecords, long DroppedMilliseconds, string? StoreProblem);
 
 /// <param name="FastStart">The GOP cache's state; null when it is off (CASTD_GOP_CACHE_BYTES=0).</param>
@@ -48,10 +48,10 @@ internal sealed record ChannelHealth(string Id, int Viewers, long Released, long
     }
 }
 
-/// <summary>A channel's GOP cache (SPEC §10), read from another thread: a moment's snapshot, good enough for an operator.</summary>
+/// <summary>A channel's GOP cache (docs/playback.md), read from another thread: a moment's snapshot, good enough for an operator.</summary>
 internal sealed record FastStartHealth(int Packets, long Bytes, long Groups, long Overflows, long ForeignPayloads);
 
-/// <summary>Source-generated JSON, camelCase as SPEC §4 shows (<c>"sessions"</c>).</summary>
+/// <summary>Source-generated JSON, camelCase as docs/http.md shows (<c>"sessions"</c>).</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(UsageResponse))]
 [JsonSerializable(typeof(ErrorResponse))]

@@ -2,7 +2,7 @@ using Castd.Storage;
 
 namespace Castd.Daemon.Http;
 
-/// <summary>SPEC §9: an HTTP call that needs state the store cannot reach now answers 503 with a JSON error.</summary>
+/// <summary>docs/fleet.md: an HTTP call that needs state the store cannot reach now answers 503 with a JSON error.</summary>
 internal static class StateUnavailable
 {
     public static IResult Response(StorageException ex) =>

@@ -5,7 +5,7 @@ using Castd.Storage.Sessions;
 namespace Castd.Daemon.Http;
 
 /// <summary>
-/// The DAZN-style session API (SPEC §5): <c>PUT</c> opens, <c>GET</c> heartbeats, <c>DELETE</c> ends
+/// The DAZN-style session API (docs/sessions.md): <c>PUT</c> opens, <c>GET</c> heartbeats, <c>DELETE</c> ends
 /// <c>/streaming?account=A&amp;streamId=S</c>; <c>GET /sessions/{user}</c> lists an account's live sessions.
 /// </summary>
 internal static class StreamingEndpoints

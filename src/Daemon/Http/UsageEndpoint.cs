@@ -4,7 +4,7 @@ using Castd.Storage;
 
 namespace Castd.Daemon.Http;
 
-/// <summary><c>GET /usage/{user-id}</c>: <c>{"sessions":{"&lt;channel&gt;":&lt;seconds&gt;}}</c> for the last 24 hours (SPEC §4).</summary>
+/// <summary><c>GET /usage/{user-id}</c>: <c>{"sessions":{"&lt;channel&gt;":&lt;seconds&gt;}}</c> for the last 24 hours (docs/http.md).</summary>
 internal static class UsageEndpoint
 {
     public static IResult Handle(string userId, UsageReport report)

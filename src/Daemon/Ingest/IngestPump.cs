@@ -26,7 +26,7 @@ internal sealed class IngestPump(ChannelRegistry registry, PacketBufferPool pool
         channel.CountIn(length);
 
         var sink = new FanoutSink(channel);
-        // An ordered relay upstream (SPEC §9) has done the reordering: no hold, no gap wait, a jump is a final loss.
+        // An ordered relay upstream (docs/relay.md) has done the reordering: no hold, no gap wait, a jump is a final loss.
         var outcome = packet.PrefixVersion == SourceFrameWriter.RelayVersion
             ? channel.Ring.InsertOrdered(packet.Sequence, buffer, ref sink)
             : channel.Ring.Insert(packet.Sequence, buffer, now, ref sink);

@@ -8,7 +8,7 @@ using Castd.Protocol.Source;
 namespace Castd.Daemon.Ingest;
 
 /// <summary>
-/// Dials the channel source (SPEC §1), reads it on the ingest thread through a pipe in batches of at most
+/// Dials the channel source (docs/source.md), reads it on the ingest thread through a pipe in batches of at most
 /// PACKET_BATCH_SIZE packets, and redials with capped exponential backoff forever. Viewers stay connected throughout.
 /// </summary>
 internal sealed partial class SourceClient(

@@ -10,7 +10,7 @@ using Microsoft.AspNetCore.Connections;
 namespace Castd.Daemon.Playback;
 
 /// <summary>
-/// A player's connection (SPEC §10): reads the <c>GET /live/{channel}.ts?user=</c> head, refuses with an HTTP status
+/// A player's connection (docs/playback.md): reads the <c>GET /live/{channel}.ts?user=</c> head, refuses with an HTTP status
 /// and a one-line body, or answers 200 and watches like a TCP viewer, fast start on: chunked payloads straight from the
 /// shared packets to the socket.
 /// </summary>

@@ -7,8 +7,8 @@ using Microsoft.AspNetCore.Http.Features;
 namespace Castd.Daemon.Relay;
 
 /// <summary>
-/// Kestrel's entry point for the relay port (SPEC §9): every connection is a downstream castd that gets all channels,
-/// in order, as §1 frames with the <c>CAST 0x02</c> prefix, from the live point on. It is one more subscriber of every
+/// Kestrel's entry point for the relay port (docs/relay.md): every connection is a downstream castd that gets all channels,
+/// in order, as source frames (docs/source.md) with the <c>CAST 0x02</c> prefix, from the live point on. It is one more subscriber of every
 /// channel, with a viewer's outbox and byte budget, so a slow edge is cut and never delays anyone.
 /// </summary>
 internal sealed class RelayConnectionHandler(ViewerServices services, RelayCounters counters, IHostApplicationLifetime lifetime, ILogger<RelayConnectionHandler> logger) : ConnectionHandler

@@ -14,7 +14,7 @@ internal sealed class ActiveViewer(string userId, Channel channel, long joinedTi
 
     /// <summary>
     /// Watch time since the last call, in timestamp units: only the part while the channel was live, i.e. from when it
-    /// last became live up to its last packet plus the live timeout (SPEC §4: seconds connected to a
+    /// last became live up to its last packet plus the live timeout (docs/http.md: seconds connected to a
     /// live channel).
     /// </summary>
     public long TakeWatched(long now)

@@ -5,7 +5,7 @@ using Castd.Storage;
 namespace Castd.Daemon.Usage;
 
 /// <summary>
-/// Writes watch time to the store in one batch per interval, off the hot path (SPEC §4): a crash loses at most
+/// Writes watch time to the store in one batch per interval, off the hot path (docs/http.md): a crash loses at most
 /// one interval. Prunes buckets that left the 24-hour window, and flushes once more on a graceful stop.
 /// </summary>
 internal sealed class UsageFlushService(

@@ -7,7 +7,7 @@ namespace Castd.Daemon.Usage;
 /// Watch time not yet in the store, per user, channel and bucket. The hot path only adds here; the flusher takes it
 /// away in numbered batches. A batch whose write failed stays as it is and is retried, with its number, before anything
 /// newer: a store that cannot tell whether a failed write landed (Redis) applies each number once, so nothing is lost
-/// and nothing is counted twice while the store is unhealthy. What waits is bounded (SPEC §9): past
+/// and nothing is counted twice while the store is unhealthy. What waits is bounded (docs/fleet.md): past
 /// <see cref="CastdOptions.UsageBufferRecords"/> records, new watch time is dropped and counted.
 /// </summary>
 internal sealed class UsageLedger(CastdOptions options, TimeProvider time)

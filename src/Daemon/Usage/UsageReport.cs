@@ -2,7 +2,7 @@ using Castd.Storage;
 
 namespace Castd.Daemon.Usage;
 
-/// <summary>Answers "how long did this user watch each channel in the last 24 hours", live streams included up to now (SPEC §4).</summary>
+/// <summary>Answers "how long did this user watch each channel in the last 24 hours", live streams included up to now (docs/http.md).</summary>
 internal sealed class UsageReport(IStateStore store, UsageLedger ledger, ViewerDirectory viewers, TimeProvider time)
 {
     /// <summary>Whole seconds per channel; channels under one second are left out.</summary>

@@ -5,7 +5,7 @@ using Castd.Storage.Sessions;
 
 namespace Castd.Daemon.Viewers;
 
-/// <summary>Whether a viewer may watch (SPEC §4, §5): registered, and within its account's limit. Shared by TCP and HTTP viewers.</summary>
+/// <summary>Whether a viewer may watch (docs/http.md, docs/sessions.md): registered, and within its account's limit. Shared by TCP and HTTP viewers.</summary>
 internal static class ViewerAdmission
 {
     /// <returns>The admitted session, or null with the refusal (codes as in <see cref="ViewerReply"/>, which HTTP reuses as statuses).</returns>
@@ -30,7 +30,7 @@ internal static class ViewerAdmission
         }
         catch (StorageException)
         {
-            // A fleet store (Redis) that is down: existing viewers keep watching, new ones are told why (SPEC §9).
+            // A fleet store (Redis) that is down: existing viewers keep watching, new ones are told why (docs/fleet.md).
             return (null, ViewerReply.Unavailable, "state store unavailable");
         }
         return session.Status == SessionStatus.Active

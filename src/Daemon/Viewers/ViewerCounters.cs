@@ -15,7 +15,7 @@ internal sealed class ViewerCounters : DisconnectCounts
 
     private long _httpPlaybacks;
 
-    /// <summary>HTTP playback streams started (SPEC §10), whichever way they were served.</summary>
+    /// <summary>HTTP playback streams started (docs/playback.md), whichever way they were served.</summary>
     public long HttpPlaybacks => Interlocked.Read(ref _httpPlaybacks);
 
     public void CountHttpPlayback() => Interlocked.Increment(ref _httpPlaybacks);

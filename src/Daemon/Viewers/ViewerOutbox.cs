@@ -10,7 +10,7 @@ namespace Castd.Daemon.Viewers;
 /// One viewer's (or relay connection's) outbound side: a bounded queue of shared packets filled by the ingest thread,
 /// drained in whole gather-sent batches by a delivery thread (<see cref="DeliveryThreads"/>), or by the thread pool
 /// after a send that had to wait for room and when it closes. Falling behind the byte budget closes it instead of
-/// slowing anyone else (SPEC §3, §9).
+/// slowing anyone else (docs/viewers.md, docs/relay.md).
 /// </summary>
 /// <remarks>
 /// <para>The ingest thread is the queue's only producer. The consumer side (gathering, sending, releasing) is

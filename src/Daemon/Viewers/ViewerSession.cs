@@ -13,7 +13,7 @@ using Microsoft.AspNetCore.Connections;
 namespace Castd.Daemon.Viewers;
 
 /// <summary>
-/// One viewer connection (SPEC §3): reads the request line, refuses with <c>ERR</c> or subscribes to the channel,
+/// One viewer connection (docs/viewers.md): reads the request line, refuses with <c>ERR</c> or subscribes to the channel,
 /// then waits until the viewer leaves, falls behind, or castd stops. The request line and refusals go through the
 /// transport's pipes; packets go straight to the socket so they are never copied.
 /// </summary>

@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 namespace Castd.Daemon.Web;
 
 /// <summary>
-/// The watch page (SPEC §10) and its scripts, embedded in castd (Daemon.csproj), mpegts.js included: <c>/</c> is the
+/// The watch page (docs/playback.md) and its scripts, embedded in castd (Daemon.csproj), mpegts.js included: <c>/</c> is the
 /// page, <c>/web/{file}</c> the rest.
 /// </summary>
 /// <remarks>

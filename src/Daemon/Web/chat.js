@@ -1,4 +1,4 @@
-// The chat pane: castd's chat WebSocket (SPEC §6). Everything from the network is shown with textContent, never
+// The chat pane: castd's chat WebSocket (docs/chat.md). Everything from the network is shown with textContent, never
 // parsed as HTML. A dropped connection (castd restarting) is redialled with backoff and rejoins its room; a refused
 // one (close code 1008: too many connections, unregistered handle) is not, since asking again gets the same answer.
 const $ = id => document.getElementById(id);

@@ -1,4 +1,4 @@
-// The video pane: GET /live/{channel}.ts?user= (SPEC §10) played through mpegts.js (Media Source Extensions), and a
+// The video pane: GET /live/{channel}.ts?user= (docs/playback.md) played through mpegts.js (Media Source Extensions), and a
 // live indicator driven by what the video element does, its currentTime advancing, rather than by the network, so a
 // stream that stops or freezes shows as such and is dialled again.
 const $ = id => document.getElementById(id);
@@ -10,7 +10,7 @@ const StallMs = 3000;
 const FrozenMs = 1000;
 // 0.5 s, 1 s, 2 s … 8 s, reset once frames flow again.
 const backoff = failures => Math.min(500 * 2 ** failures, 8000);
-// Refusals that asking again cannot change (SPEC §10: 400 malformed, 403 unregistered); 429 and 503 may clear.
+// Refusals that asking again cannot change (docs/playback.md: 400 malformed, 403 unregistered); 429 and 503 may clear.
 const Final = new Set([400, 403, 404]);
 
 export class Player {

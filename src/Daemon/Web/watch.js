@@ -1,5 +1,5 @@
-// The watch page (SPEC §10): http://host:8080/#<handle>@<channel> plays the channel beside the chat of its room.
-// The chat handle is also the user id the page watches as (SPEC §4): one name for one person. The page does not
+// The watch page (docs/playback.md): http://host:8080/#<handle>@<channel> plays the channel beside the chat of its room.
+// The chat handle is also the user id the page watches as (docs/http.md): one name for one person. The page does not
 // register it by itself; an unregistered handle sees castd's 403 and a button that registers it (POST /register).
 import { Chat } from "./chat.js";
 import { Player } from "./player.js";

@@ -4,9 +4,9 @@ using Castd.Protocol.Viewers;
 namespace Castd.Protocol.Buffers;
 
 /// <summary>
-/// One packet's bytes, copied once from the source socket and shared by every subscriber (SPEC §2).
+/// One packet's bytes, copied once from the source socket and shared by every subscriber (docs/source.md).
 /// Laid out as <c>[relay header | framed header | payload]</c>, each header written once at ingest, so raw viewers,
-/// framed viewers (SPEC §3) and relay connections (SPEC §9: the relay header, then the payload) all send from the
+/// framed viewers (docs/viewers.md) and relay connections (docs/relay.md: the relay header, then the payload) all send from the
 /// same memory.
 /// </summary>
 /// <remarks>
@@ -44,7 +44,7 @@ public sealed class PacketBuffer
 
     public ArraySegment<byte> Framed => new(_array, FramedOffset, FramedHeader.Size + _payloadLength);
 
-    /// <summary>The §1 frame header of this packet as an ordered relay sends it (<c>CAST 0x02</c>); the payload follows as <see cref="Raw"/>.</summary>
+    /// <summary>The source frame header (docs/source.md) of this packet as an ordered relay sends it (<c>CAST 0x02</c>); the payload follows as <see cref="Raw"/>.</summary>
     public ArraySegment<byte> RelayHeader => new(_array, 0, SourceFrameReader.HeaderSize);
 
     internal int Capacity => _array.Length;

@@ -13,7 +13,7 @@ public enum ChatRequestKind
 }
 
 /// <summary>
-/// What a client asked for in one message (SPEC §6): <see cref="Target"/> is the recipient's handle or the room,
+/// What a client asked for in one message (docs/chat.md): <see cref="Target"/> is the recipient's handle or the room,
 /// both as unescaped UTF-8 in the caller's scratch buffer, so a message is routed without a string of its own. A
 /// <c>sender</c> field is read past, never trusted.
 /// </summary>
@@ -31,7 +31,7 @@ public readonly ref struct ChatRequest(ChatRequestKind kind, ReadOnlySpan<byte> 
 
     /// <summary>
     /// Grammar: one JSON object whose string fields recipient, room, join, leave, who and message are read, any other
-    /// field read past; SPEC §6. Parses one message, unescaping its strings into <paramref name="scratch"/> (at least
+    /// field read past; docs/chat.md. Parses one message, unescaping its strings into <paramref name="scratch"/> (at least
     /// as long as the message); returns the error to answer when it is not a request castd understands.
     /// </summary>
     public static string? TryParse(ReadOnlySpan<byte> utf8, Span<byte> scratch, out ChatRequest request)

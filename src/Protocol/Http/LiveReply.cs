@@ -2,7 +2,7 @@ using System.Text;
 
 namespace Castd.Protocol.Http;
 
-/// <summary>The response heads of HTTP playback (SPEC §10): the stream's, and one-line refusals.</summary>
+/// <summary>The response heads of HTTP playback (docs/playback.md): the stream's, and one-line refusals.</summary>
 public static class LiveReply
 {
     /// <summary>No caching anywhere: every byte is live. Closing after the body: the connection belongs to the stream.</summary>

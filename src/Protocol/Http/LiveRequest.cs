@@ -1,6 +1,6 @@
 namespace Castd.Protocol.Http;
 
-/// <summary>An HTTP playback request (SPEC §10): <c>GET /live/{channel}.ts?user=&lt;id&gt;</c>.</summary>
+/// <summary>An HTTP playback request (docs/playback.md): <c>GET /live/{channel}.ts?user=&lt;id&gt;</c>.</summary>
 /// <param name="Chunked">HTTP/1.1: the body is chunked; an HTTP/1.0 client gets the bytes until the connection closes.</param>
 public readonly record struct LiveRequest(string UserId, ChannelId Channel, bool Chunked);
 

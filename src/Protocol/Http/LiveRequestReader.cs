@@ -4,7 +4,7 @@ using System.Text;
 namespace Castd.Protocol.Http;
 
 /// <summary>
-/// Reads the head of an HTTP playback request (SPEC §10) on a connection castd serves itself, so the stream can go
+/// Reads the head of an HTTP playback request (docs/playback.md) on a connection castd serves itself, so the stream can go
 /// to the socket without Kestrel's response pipe copying it per viewer. Only the request line matters; the header
 /// fields are skipped.
 /// </summary>
@@ -34,7 +34,7 @@ public static class LiveRequestReader
 
     /// <summary>
     /// Grammar: "GET" SP "/live/" channel ".ts" ["?" query] SP "HTTP/1." DIGIT CRLF *(field-line CRLF) CRLF, query
-    /// holding user=&lt;id&gt; (percent-decoded); RFC 9112 §3, SPEC §10. NeedMoreData consumes nothing; Done consumes
+    /// holding user=&lt;id&gt; (percent-decoded); RFC 9112 §3, docs/playback.md. NeedMoreData consumes nothing; Done consumes
     /// the head; InvalidData sets <paramref name="error"/>.
     /// </summary>
     public static OperationStatus TryRead(ref SequenceReader<byte> reader, out LiveRequest request, out LiveRequestError error)
@@ -87,7 +87,7 @@ public static class LiveRequestReader
     }
 
     /// <summary>
-    /// Grammar: "/live/" channel ".ts" ["?" query], the query holding user=&lt;id&gt;, both percent-decoded (SPEC §10).
+    /// Grammar: "/live/" channel ".ts" ["?" query], the query holding user=&lt;id&gt;, both percent-decoded (docs/playback.md).
     /// Also used for a playback request Kestrel parsed (on a connection that began with another request).
     /// </summary>
     public static LiveRequestError TryParseTarget(ReadOnlySpan<byte> target, bool chunked, out LiveRequest request)

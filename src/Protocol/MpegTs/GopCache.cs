@@ -4,7 +4,7 @@ using Castd.Protocol.Buffers;
 namespace Castd.Protocol.MpegTs;
 
 /// <summary>
-/// One channel's fast-start cache (SPEC §10): references to the in-order payloads since the latest random access
+/// One channel's fast-start cache (docs/playback.md): references to the in-order payloads since the latest random access
 /// point, starting with the payload that carried the PAT/PMT before it, so a joining viewer can be handed a decodable
 /// group and then the live packets. Holds references to the pooled packets: nothing is copied.
 /// </summary>

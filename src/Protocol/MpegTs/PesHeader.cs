@@ -1,6 +1,6 @@
 namespace Castd.Protocol.MpegTs;
 
-/// <summary>The PES packet header in front of a video access unit (SPEC §10).</summary>
+/// <summary>The PES packet header in front of a video access unit (docs/playback.md).</summary>
 internal static class PesHeader
 {
     /// <summary>start code(3) stream_id(1) PES_packet_length(2) flags(2) PES_header_data_length(1).</summary>

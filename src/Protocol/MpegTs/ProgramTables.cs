@@ -12,7 +12,7 @@ public readonly record struct ProgramMap(
     int ProgramNumber, int Version, bool IsCurrent, int PcrPid,
     int VideoPid, TsStreamType VideoType, int AudioPid, TsStreamType AudioType);
 
-/// <summary>PAT and PMT sections (SPEC §10), read from the payload of the TS packet that starts them.</summary>
+/// <summary>PAT and PMT sections (docs/playback.md), read from the payload of the TS packet that starts them.</summary>
 /// <remarks>
 /// A section must end inside that packet: PAT and PMT of a one- or two-stream program take a few dozen bytes, far
 /// less than the 183 a packet has after the pointer field. A longer section (a PMT with many streams or large
@@ -34,7 +34,7 @@ public static class ProgramTables
     /// <summary>
     /// Grammar: pointer_field(8) pointer_field×byte table_id(8)=0x00 syntax(1)=1 '0'(1) reserved(2) section_length(12)
     /// transport_stream_id(16) reserved(2) version(5) current_next(1) section_number(8) last_section_number(8)
-    /// *(program_number(16) reserved(3) PID(13)) CRC_32(32); ISO/IEC 13818-1 2.4.4.3 and 2.4.4.4, SPEC §10.
+    /// *(program_number(16) reserved(3) PID(13)) CRC_32(32); ISO/IEC 13818-1 2.4.4.3 and 2.4.4.4, docs/playback.md.
     /// The first program with a number other than 0 (0 names the network PID) wins.
     /// </summary>
     public static OperationStatus TryReadPat(ReadOnlySpan<byte> payload, out ProgramAssociation pat)
@@ -67,7 +67,7 @@ public static class ProgramTables
     /// program_number(16) reserved(2) version(5) current_next(1) section_number(8) last_section_number(8)
     /// reserved(3) PCR_PID(13) reserved(4) program_info_length(12) descriptors
     /// *(stream_type(8) reserved(3) elementary_PID(13) reserved(4) ES_info_length(12) descriptors) CRC_32(32);
-    /// ISO/IEC 13818-1 2.4.4.8 and 2.4.4.9, SPEC §10.
+    /// ISO/IEC 13818-1 2.4.4.8 and 2.4.4.9, docs/playback.md.
     /// </summary>
     public static OperationStatus TryReadPmt(ReadOnlySpan<byte> payload, out ProgramMap map)
     {

@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 
 namespace Castd.Protocol.MpegTs;
 
-/// <summary>One 188-byte transport stream packet, parsed in place without copying (SPEC §10).</summary>
+/// <summary>One 188-byte transport stream packet, parsed in place without copying (docs/playback.md).</summary>
 public readonly ref struct TsPacket
 {
     /// <summary>ISO/IEC 13818-1 fixes every transport packet at 188 bytes (a 4-byte header and 184 bytes after it).</summary>
@@ -71,7 +71,7 @@ public readonly ref struct TsPacket
     /// <summary>
     /// Grammar: sync_byte(8)=0x47 transport_error(1) payload_unit_start(1) priority(1) PID(13) scrambling(2)
     /// adaptation_field_control(2) continuity_counter(4) [adaptation_field_length(8) flags(8) [PCR(48)] ...] [payload];
-    /// ISO/IEC 13818-1 2.4.3.2 and 2.4.3.4, SPEC §10.
+    /// ISO/IEC 13818-1 2.4.3.2 and 2.4.3.4, docs/playback.md.
     /// NeedMoreData for fewer than 188 bytes; InvalidData for a wrong sync byte, the reserved adaptation_field_control
     /// 00, or an adaptation field longer than the packet. Reads nothing past the 188 bytes.
     /// </summary>

@@ -18,7 +18,7 @@ public enum TsScanFlags
     NotTransportStream = 8,
 }
 
-/// <summary>What one source payload held (SPEC §10).</summary>
+/// <summary>What one source payload held (docs/playback.md).</summary>
 /// <param name="PayloadPosition">Stream position of the payload's first byte: the bytes fed to the scanner before it.</param>
 /// <param name="RandomAccessPosition">
 /// Stream position of the TS packet that starts the latest random access point found in this payload, −1 if none.

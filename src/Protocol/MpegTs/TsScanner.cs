@@ -3,7 +3,7 @@ using System.Buffers;
 namespace Castd.Protocol.MpegTs;
 
 /// <summary>
-/// Follows one channel's MPEG-TS across its source payloads (SPEC §10): keeps sync, reads PAT and PMT to find the
+/// Follows one channel's MPEG-TS across its source payloads (docs/playback.md): keeps sync, reads PAT and PMT to find the
 /// video PID, and reports per payload whether it holds a random access point and whether it carries PAT/PMT.
 /// Payloads may have any length; a TS packet split between two payloads is completed in a fixed 188-byte buffer.
 /// No allocation after construction, nothing thrown for any input.

@@ -1,7 +1,7 @@
 namespace Castd.Protocol.Reorder;
 
 /// <summary>
-/// Puts one channel's packets back in sequence order (SPEC §2): a power-of-two window of slots indexed by
+/// Puts one channel's packets back in sequence order (docs/source.md): a power-of-two window of slots indexed by
 /// <c>sequence &amp; mask</c>, a start-up hold, whole contiguous runs released at once, and missing numbers
 /// skipped as lost after the gap timeout or when the window overflows. The order holds across source connections:
 /// nothing is ever released after a later number (<see cref="SourceLost"/>).
@@ -135,7 +135,7 @@ public sealed class ReorderRing<T> where T : class
     }
 
     /// <summary>
-    /// A packet from an ordered relay (SPEC §9): its upstream has reordered the channel already, so nothing is held
+    /// A packet from an ordered relay (docs/relay.md): its upstream has reordered the channel already, so nothing is held
     /// and nothing waited for. A jump in sequence numbers is a final loss, counted at once; an earlier (or repeated)
     /// number is a restart of the upstream, never "late".
     /// </summary>

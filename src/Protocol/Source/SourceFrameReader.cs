@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 
 namespace Castd.Protocol.Source;
 
-/// <summary>Parses channel-source frames (SPEC §1).</summary>
+/// <summary>Parses channel-source frames (docs/source.md).</summary>
 public static class SourceFrameReader
 {
     public const int HeaderSize = 23;
@@ -18,7 +18,7 @@ public static class SourceFrameReader
     private const uint CastMagic = 0x54534143;
 
     /// <summary>
-    /// Grammar: prefix(5) channel(6 ASCII) sequence(u64 BE) length(u32 BE) payload(length); SPEC §1.
+    /// Grammar: prefix(5) channel(6 ASCII) sequence(u64 BE) length(u32 BE) payload(length); docs/source.md.
     /// Returns false and consumes nothing when the frame is incomplete. The length and the channel id are checked
     /// as soon as the header is complete, before any payload arrives.
     /// </summary>

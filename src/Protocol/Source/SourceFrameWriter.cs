@@ -3,13 +3,13 @@ using System.Buffers.Binary;
 
 namespace Castd.Protocol.Source;
 
-/// <summary>Writes channel-source frames (SPEC §1): used by castload's simulator and by tests.</summary>
+/// <summary>Writes channel-source frames (docs/source.md): used by castload's simulator and by tests.</summary>
 public static class SourceFrameWriter
 {
     /// <summary>Prefix version byte of a channel source.</summary>
     public const byte SourceVersion = 1;
 
-    /// <summary>Prefix version byte of an ordered relay (SPEC §9): every channel already in order, a jump is a final loss.</summary>
+    /// <summary>Prefix version byte of an ordered relay (docs/relay.md): every channel already in order, a jump is a final loss.</summary>
     public const byte RelayVersion = 2;
 
     public static void WriteHeader(Span<byte> destination, ChannelId channel, ulong sequence, int payloadLength, byte version = SourceVersion)

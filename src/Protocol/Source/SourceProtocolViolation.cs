@@ -2,14 +2,14 @@ using System.Diagnostics.CodeAnalysis;
 
 namespace Castd.Protocol.Source;
 
-/// <summary>Why a channel-source connection was rejected (SPEC §1). Each one drops the connection.</summary>
+/// <summary>Why a channel-source connection was rejected (docs/source.md). Each one drops the connection.</summary>
 public enum SourceProtocolViolation
 {
     PayloadTooLarge,
     InvalidChannelId,
     TruncatedFrame,
 
-    /// <summary>A frame begun and not finished within the stall timeout: the source hangs or trickles (SPEC §1 frames come whole).</summary>
+    /// <summary>A frame begun and not finished within the stall timeout: the source hangs or trickles (docs/source.md frames come whole).</summary>
     StalledFrame,
 }
 

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 
 namespace Castd.Protocol.Viewers;
 
-/// <summary>The per-packet header of a <c>framed</c> viewer (SPEC §3): seq (u64 BE) | timestamp (u64 BE) | length (u32 BE).</summary>
+/// <summary>The per-packet header of a <c>framed</c> viewer (docs/viewers.md): seq (u64 BE) | timestamp (u64 BE) | length (u32 BE).</summary>
 public static class FramedHeader
 {
     public const int Size = 20;

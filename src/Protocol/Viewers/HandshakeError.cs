@@ -1,6 +1,6 @@
 namespace Castd.Protocol.Viewers;
 
-/// <summary>Why a viewer's request line was refused (SPEC §3); each maps to one <c>ERR</c> reply.</summary>
+/// <summary>Why a viewer's request line was refused (docs/viewers.md); each maps to one <c>ERR</c> reply.</summary>
 public enum HandshakeError
 {
     None,

@@ -3,14 +3,14 @@ using System.Text;
 
 namespace Castd.Protocol.Viewers;
 
-/// <summary>Parses the one request line a viewer sends on connect (SPEC §3).</summary>
+/// <summary>Parses the one request line a viewer sends on connect (docs/viewers.md).</summary>
 public static class ViewerHandshakeReader
 {
     /// <summary>A 64-byte user id, a 6-byte channel and a few option words fit with room to spare.</summary>
     public const int MaxLineLength = 256;
 
     /// <summary>
-    /// Grammar: user-id SP channel-id *2(SP option) [CR] LF, option = "framed" / "faststart", each at most once; SPEC §3, §10.
+    /// Grammar: user-id SP channel-id *2(SP option) [CR] LF, option = "framed" / "faststart", each at most once; docs/viewers.md, docs/playback.md.
     /// NeedMoreData consumes nothing; InvalidData sets <paramref name="error"/>; Done consumes the line.
     /// </summary>
     public static OperationStatus TryRead(ref SequenceReader<byte> reader, out ViewerRequest request, out HandshakeError error)

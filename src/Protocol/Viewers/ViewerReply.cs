@@ -3,7 +3,7 @@ using System.Text;
 
 namespace Castd.Protocol.Viewers;
 
-/// <summary>The one-line refusals a viewer can get before its connection is closed (SPEC §3): <c>ERR &lt;code&gt; &lt;text&gt;\n</c>.</summary>
+/// <summary>The one-line refusals a viewer can get before its connection is closed (docs/viewers.md): <c>ERR &lt;code&gt; &lt;text&gt;\n</c>.</summary>
 public static class ViewerReply
 {
     public const int BadRequest = 400;

@@ -1,5 +1,5 @@
 namespace Castd.Protocol.Viewers;
 
 /// <param name="Framed">Each packet comes with a 20-byte <see cref="FramedHeader"/> instead of raw bytes.</param>
-/// <param name="FastStart">The channel's cached group since its latest keyframe comes first (SPEC §10, <c>faststart</c>).</param>
+/// <param name="FastStart">The channel's cached group since its latest keyframe comes first (docs/playback.md, <c>faststart</c>).</param>
 public readonly record struct ViewerRequest(string UserId, ChannelId Channel, bool Framed, bool FastStart = false);

@@ -1,6 +1,6 @@
 namespace Castd.Storage.Chat;
 
-/// <summary>What a fleet chat message is addressed to (SPEC §6): every connection of a handle, or a room.</summary>
+/// <summary>What a fleet chat message is addressed to (docs/chat.md): every connection of a handle, or a room.</summary>
 public enum ChatTopic
 {
     User,

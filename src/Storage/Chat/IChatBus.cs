@@ -1,7 +1,7 @@
 namespace Castd.Storage.Chat;
 
 /// <summary>
-/// Chat beyond this process (SPEC §9): the per-handle connection limit counted over the fleet, and encoded frames
+/// Chat beyond this process (docs/fleet.md): the per-handle connection limit counted over the fleet, and encoded frames
 /// carried to the other castd that have the recipient or room. A process never receives its own publications back:
 /// it delivers to its own connections itself.
 /// </summary>

@@ -3,7 +3,7 @@ namespace Castd.Storage.Redis;
 /// <summary>
 /// Renews this process' leases three times per TTL, so one lost or slow round trip never lets a lease of a live
 /// viewer or chat connection run out. When the process dies the renewals stop and the leases expire by themselves
-/// within the TTL: that is how a killed edge's sessions end (SPEC §9).
+/// within the TTL: that is how a killed edge's sessions end (docs/relay.md).
 /// </summary>
 internal sealed class LeaseRenewal : IDisposable
 {

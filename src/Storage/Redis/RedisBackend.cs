@@ -5,7 +5,7 @@ using StackExchange.Redis;
 namespace Castd.Storage.Redis;
 
 /// <summary>
-/// Fleet-wide state (SPEC §9, CASTD_REDIS): one connection multiplexer for registrations, usage, sessions and chat,
+/// Fleet-wide state (docs/fleet.md, CASTD_REDIS): one connection multiplexer for registrations, usage, sessions and chat,
 /// against a standalone Redis or a Redis Cluster alike (StackExchange.Redis routes each key to its slot's node).
 /// </summary>
 internal sealed class RedisBackend : IStateBackend

@@ -7,7 +7,7 @@ using StackExchange.Redis;
 namespace Castd.Storage.Redis;
 
 /// <summary>
-/// Chat across the fleet (SPEC §9): a handle's connections are leases in one sorted set (the per-handle limit, exact
+/// Chat across the fleet (docs/fleet.md): a handle's connections are leases in one sorted set (the per-handle limit, exact
 /// fleet-wide), and frames travel over sharded pub/sub (SPUBLISH/SSUBSCRIBE, Redis 7): on a cluster a channel lives on
 /// the node of its slot, so a message crosses one shard instead of being broadcast to every node as classic pub/sub is.
 /// Each castd subscribes only to the handles and rooms it has connections in.

@@ -4,7 +4,7 @@ using StackExchange.Redis;
 namespace Castd.Storage.Redis;
 
 /// <summary>
-/// Registrations and watch-time buckets in Redis (SPEC §9), the same minute buckets as the embedded store, so the
+/// Registrations and watch-time buckets in Redis (docs/fleet.md), the same minute buckets as the embedded store, so the
 /// 24-hour window is exact to the minute. A user's buckets live in one hash per hour that Redis expires a day after
 /// the hour ends, so nothing needs pruning.
 /// </summary>

@@ -1,8 +1,8 @@
 namespace Castd.Storage.Sessions;
 
 /// <summary>
-/// Concurrent sessions per account and the limit on them (SPEC §5). Embedded castd keeps them in memory (they
-/// end with the process anyway); a fleet keeps them in Redis as leases (SPEC §9) behind this same interface.
+/// Concurrent sessions per account and the limit on them (docs/sessions.md). Embedded castd keeps them in memory (they
+/// end with the process anyway); a fleet keeps them in Redis as leases (docs/fleet.md) behind this same interface.
 /// </summary>
 /// <remarks>
 /// Exact under any interleaving: admission, heartbeat, expiry and close of one account are serialised, and a

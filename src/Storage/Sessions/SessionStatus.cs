@@ -3,6 +3,6 @@ namespace Castd.Storage.Sessions;
 public enum SessionStatus
 {
     Active,
-    /// <summary>Over the account's limit when it was opened (SPEC §5: "Threshold Limit reached").</summary>
+    /// <summary>Over the account's limit when it was opened (docs/sessions.md: "Threshold Limit reached").</summary>
     Dropped,
 }

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Castd.Tests.Integration.Infrastructure;
 
 /// <summary>
-/// A fleet on loopback (SPEC §9): an origin castd fed by a test source and serving its relay port, two edge castd that
+/// A fleet on loopback (docs/relay.md): an origin castd fed by a test source and serving its relay port, two edge castd that
 /// dial it, and all three sharing one Redis (standalone or cluster) for their state.
 /// </summary>
 internal sealed class FleetRig : IAsyncDisposable

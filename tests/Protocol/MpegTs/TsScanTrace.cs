@@ -5,7 +5,7 @@ namespace Castd.Tests.Protocol.MpegTs;
 /// <summary>Feeds bytes to a fresh <see cref="TsScanner"/> in chunks and keeps every report, for comparing runs.</summary>
 internal sealed class TsScanTrace
 {
-    /// <summary>7 × 188: the source payload castd sees in practice (SPEC §1).</summary>
+    /// <summary>7 × 188: the source payload castd sees in practice (docs/source.md).</summary>
     public const int SourcePayload = 1316;
 
     public TsScanner Scanner { get; } = new();

@@ -2,7 +2,7 @@ using Castd.Protocol.MpegTs;
 
 namespace Castd.Tests.Protocol.MpegTs;
 
-/// <summary>A TS packet split between two source payloads must scan the same as the packet whole (STYLE.md, Tests).</summary>
+/// <summary>A TS packet split between two source payloads must scan the same as the packet whole (every split point, as for the other parsers).</summary>
 public sealed class TsScannerSplitTests
 {
     /// <summary>40 packets hold PAT, PMT and the first keyframe's PES start with its IDR slice behind x264's SEI.</summary>
