@@ -5,7 +5,7 @@
    published 40,000 frames/s on a 4-core i7.
 2. N users at 9 messages/s each to random users: delivery latency p50/p99 per N, with castd's CPU use; gochat
    published 5,000 connections at 9 msg/s. Target here: 15,000 with p99 < 100 ms.
-Each run gets a fresh castd. Writes bench/chat/RESULTS.md and bench/chat-latency.png; --smoke runs a few seconds of
+Each run gets a fresh castd. Writes bench/chat/RESULTS.md and bench/chat/chat-latency.png; --smoke runs a few seconds of
 each shape and fails if anything went undelivered (CI).
 """
 import json
@@ -121,12 +121,12 @@ def main():
         *[f"| {r['users']:,.0f} | {r['framesPerSecond']:,.0f} | {r['latencyP50Ms']:.2f} | {r['latencyP99Ms']:.2f} | "
           f"{r['latencyMaxMs']:.0f} | {r['cut']:.0f} | {r['castdCores']:.2f} |" for r in rows],
         "",
-        "![latency by users](../chat-latency.png)",
+        "![latency by users](chat-latency.png)",
         "",
     ]
     with open(os.path.join(ROOT, "bench/chat/RESULTS.md"), "w") as results:
         results.write("\n".join(lines))
-    plot(rows, os.path.join(ROOT, "bench/chat-latency.png"))
+    plot(rows, os.path.join(ROOT, "bench/chat/chat-latency.png"))
     print("\n".join(lines))
 
 

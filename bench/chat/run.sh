@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Chat benchmark (issue 5): castd against castload chat on this machine.
-#   bench/chat/run.sh           full run (about 15 minutes): writes bench/chat/RESULTS.md and bench/chat-latency.png
+#   bench/chat/run.sh           full run (about 15 minutes): writes bench/chat/RESULTS.md and bench/chat/chat-latency.png
 #   bench/chat/run.sh --smoke   about half a minute; fails if a user was cut or nothing was delivered (CI)
 set -euo pipefail
 cd "$(dirname "$0")/../.."

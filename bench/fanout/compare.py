@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Runs the fan-out shapes of issue 3 against castd, Redis, NATS and the loopback ceiling; writes a Markdown report.
+"""Runs the fan-out shapes of issue 3 against castd, Redis, NATS and the loopback ceiling; writes a Markdown report
+(bench/fanout/RESULTS.md, which it rewrites whole) and its plot (bench/fanout/fanout-max-rate.png).
 
 Every figure is the median of RUNS runs. Servers run on loopback with their defaults (only address and port set)
 and are stopped afterwards. The client is always `castload bench fanout`, so every target pays the same client
@@ -260,9 +261,9 @@ def main():
     report = "\n".join(out)
     print(report)
     if not SMOKE:
-        with open(os.path.join(ROOT, "bench/RESULTS.md"), "w") as results:
+        with open(os.path.join(ROOT, "bench/fanout/RESULTS.md"), "w") as results:
             results.write(report + "\n")
-        plot(max_rate, counts, 1316, os.path.join(ROOT, "bench/fanout-max-rate.png"))
+        plot(max_rate, counts, 1316, os.path.join(ROOT, "bench/fanout/fanout-max-rate.png"))
     else:
         silent = [f"{t} max rate" for (_, _), figures in max_rate.items() for t, f in figures.items()
                   if not f.get("deliveredMessagesPerSecond")]

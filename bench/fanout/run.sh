@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fan-out comparison (issue 3): castd against Redis pub/sub, NATS core, a raw-socket writer and iperf3, all on
 # loopback, all driven by the same client (castload bench fanout). Installs what is missing from Debian.
-#   bench/fanout/run.sh           full run (about 25 minutes): writes bench/RESULTS.md and bench/fanout-max-rate.png
+#   bench/fanout/run.sh           full run (about 25 minutes): writes bench/fanout/RESULTS.md and bench/fanout/fanout-max-rate.png
 #   bench/fanout/run.sh --smoke   about a minute, prints the table and fails if any target delivered nothing (CI)
 set -euo pipefail
 cd "$(dirname "$0")/../.."

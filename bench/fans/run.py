@@ -20,7 +20,7 @@ OUT = os.path.join(ROOT, "bench/fans")
 
 
 def main():
-    csv, html, png = (os.path.join(OUT, "fans.csv"), os.path.join(OUT, "report.html"), os.path.join(ROOT, "bench/fans-report.png"))
+    csv, html, png = (os.path.join(OUT, "fans.csv"), os.path.join(OUT, "report.html"), os.path.join(OUT, "fans-report.png"))
     source = subprocess.Popen(CASTLOAD + ["source", "--port", str(SOURCE), "--channels", "zato01", "--rate", "50"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     peak = {"rss": 0, "cpu": 0.0}
@@ -67,7 +67,7 @@ def main():
         "",
         f"castload's last line: `{summary}`",
         "",
-        "![the report](../fans-report.png)",
+        "![the report](fans-report.png)",
         "",
     ]
     with open(os.path.join(OUT, "RESULTS.md"), "w") as results:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Live-event rehearsal on this machine (issue 7): castload source → castd → castload fans, then castload report.
 #   bench/fans/run.sh [users] [seconds]   default 2000 fans for 60 s (about 2 minutes in all); writes
-#   bench/fans/RESULTS.md, bench/fans/report.html and bench/fans-report.png (the report as a picture)
+#   bench/fans/RESULTS.md, bench/fans/report.html and bench/fans/fans-report.png (the report as a picture)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 dotnet build -c Release -v quiet -nologo src/Daemon/Daemon.csproj >&2

@@ -153,7 +153,7 @@ def main():
                            f"castload source --ts, one channel. First frame: `castload firstframe`, {JOINS} joins one after "
                            f"another, each after a random wait of 0–2 s, ffmpeg decoding (started before the clock). Live "
                            f"viewers: {VIEWERS} framed viewers for {LIVE_SECONDS} s, medians of {RUNS} alternating runs.\n\n{table}\n")
-    plot(results, os.path.join(ROOT, "bench/faststart-first-frame.png"))
+    plot(results, os.path.join(OUT, "faststart-first-frame.png"))
 
 
 if __name__ == "__main__":

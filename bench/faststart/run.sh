@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fast start (issue 12, docs/playback.md): time to first decoded frame over joins at random moments, with and without fast
 # start, and what the GOP cache costs viewers already live. castd, castload and ffmpeg all on loopback.
-#   bench/faststart/run.sh           full run (about 10 minutes): writes bench/faststart/RESULTS.md and bench/faststart-first-frame.png
+#   bench/faststart/run.sh           full run (about 10 minutes): writes bench/faststart/RESULTS.md and bench/faststart/faststart-first-frame.png
 #   bench/faststart/run.sh --smoke   about a minute: a few joins per mode, fails if a join decoded nothing
 set -euo pipefail
 cd "$(dirname "$0")/../.."

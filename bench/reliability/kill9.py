@@ -21,7 +21,7 @@ start castd again on the same directory, read every user's /usage again. One str
   castd's sessions must not count against the limit of the new one).
 Also reported: what each kill cost in watch time, from the whole run (time streams received - usage at the end) over
 the kills: with a 1 s flush, about half a second a stream on average. Exits 1 when a rule fails. Writes
-bench/reliability/kill9.json and bench/kill9.png (plotting needs matplotlib; kill9.sh installs it).
+bench/reliability/kill9.json and bench/reliability/kill9.png (plotting needs matplotlib; kill9.sh installs it).
 
    bench/reliability/kill9.sh [--rounds 20] [--users 64]
 """
@@ -269,7 +269,7 @@ def main():
                             registrations_per_s=REGISTRATIONS_PER_S, flush_s=FLUSH_S))
     with open(os.path.join(ROOT, "bench/reliability/kill9.json"), "w") as out:
         json.dump(result, out, indent=1)
-    plot(result, os.path.join(ROOT, "bench/kill9.png"))
+    plot(result, os.path.join(ROOT, "bench/reliability/kill9.png"))
     print(json.dumps(summary, indent=1))
     if failures:
         raise SystemExit("violations:\n  " + "\n  ".join(failures[:40]))

@@ -23,7 +23,7 @@ Rules (exit 1 when one fails):
 - castd answered /healthz every second.
 Sampled every second: castd's deliveries/s, source connection, lost; per crowd the second's latency p99 (castload's
 send stamp to receipt), marked with the faults in a plot. Writes bench/reliability/source_faults.json and
-bench/source-faults.png.
+bench/reliability/source-faults.png.
 
    bench/reliability/source_faults.sh [--seconds 120] [--viewers 1600] [--reorder 32]   about 2.5 minutes
 """
@@ -150,7 +150,7 @@ def main():
     result = judge(args, per_channel, source_log, samples, unanswered, final, crowd_out)
     with open(os.path.join(ROOT, "bench/reliability/source_faults.json"), "w") as out:
         json.dump(result, out, indent=1)
-    plot(result, os.path.join(ROOT, "bench/source-faults.png"))
+    plot(result, os.path.join(ROOT, "bench/reliability/source-faults.png"))
     for line in result["checks"]:
         print(line)
     if any(line.startswith("FAIL") for line in result["checks"]):

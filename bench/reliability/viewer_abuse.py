@@ -28,11 +28,12 @@ castd's own cost from the machine's. It is printed, not judged.
 Pass: median abused p99 <= 2x median clean p99, and the same for held; each storm's p99 <= 2x its control's, end to
 end, and its castd-side p99 <= 2x the median clean castd-side p99; no healthy viewer cut; RSS bounded (see BOUND_*)
 and the live heap after a full GC not growing round over round; every abusive connection castd accepted is in its
-refusal or disconnect counters. Prints a markdown summary, writes bench/reliability/viewer_abuse.json and bench/viewer-abuse.png; exits 1
-when a rule fails.
+refusal or disconnect counters. Prints a markdown summary, writes bench/reliability/viewer_abuse.json and
+bench/reliability/viewer-abuse.png; exits 1 when a rule fails.
 
 --split-cores pins castd (and the minimal refuser) to CPU 0 and every client to CPU 1, as if castd had a host of its
-own: an experiment, written to viewer_abuse-split[-VIEWERS].json and bench/viewer-abuse-split[-VIEWERS].png (bench/RESULTS.md, runs J-P).
+own: an experiment, written to viewer_abuse-split[-VIEWERS].json and viewer-abuse-split[-VIEWERS].png in bench/reliability
+(bench/reliability/RESULTS.md, runs J-R).
    bench/reliability/viewer_abuse.py [--smoke] [--split-cores] [--rounds N] [--phase SECONDS] [--viewers N] [--rate PACKETS_PER_S]
 """
 import argparse
@@ -64,8 +65,8 @@ RULE_COMMENT = "castd-viewer-abuse"
 HANDSHAKE_TIMEOUT_S = 5  # castd's default, left as it is
 VIEWER_BUFFER = 1 << 20  # castd's default outbound budget per viewer, left as it is
 # RSS bound for an abused phase over the clean phase before it: each abusive connection castd holds at once may cost
-# its socket, Kestrel's pipes and a session (7 KiB measured for an idle viewer, bench/RESULTS.md; 64 KiB allowed),
-# and the packets the lagging viewers keep alive are at most one budget per channel (they share the same buffers).
+# its socket, Kestrel's pipes and a session (7 KiB measured for an idle viewer, bench/fanout/RESULTS.md; 64 KiB
+# allowed), and the packets the lagging viewers keep alive are at most one budget per channel (they share the same buffers).
 BOUND_PER_CONNECTION_KIB = 64
 BOUND_PACKETS_KIB = len(CHANNELS) * VIEWER_BUFFER // 1024
 # No leak: the GC heap after a full GC following an abused phase stays within this of the first one's (+ slack).
@@ -441,7 +442,7 @@ def report(args, phases, tallies, intervals, start, settled, final, lingering, s
         json.dump(result, f, indent=1)
     print_markdown(result)
     if not args.smoke:
-        plot(result, os.path.join(ROOT, f"bench/{name.replace('_', '-')}.png"))
+        plot(result, os.path.join(ROOT, f"bench/reliability/{name.replace('_', '-')}.png"))
     return 0 if all(checks.values()) else 1
 
 

@@ -2,7 +2,7 @@
 # Viewer abuse at scale (issue 9): installs what it needs from Debian and dotnet-gcdump, builds, runs bench/reliability/viewer_abuse.py.
 #   bench/reliability/viewer_abuse.sh           full run, about 6 minutes: 9,900 healthy viewers, 3 × clean/abused/held
 #   bench/reliability/viewer_abuse.sh --smoke   about 1.5 minutes at a tenth of the load (accounting and cuts, not the ratio)
-#   bench/reliability/viewer_abuse.sh --split-cores   castd on CPU 0, every client on CPU 1 (an experiment, bench/RESULTS.md runs J-P)
+#   bench/reliability/viewer_abuse.sh --split-cores   castd on CPU 0, every client on CPU 1 (an experiment, bench/reliability/RESULTS.md runs J-R)
 # As root: the half-open sockets are made with iptables rules on lo (removed at exit).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
