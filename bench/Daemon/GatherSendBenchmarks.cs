@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using BenchmarkDotNet.Attributes;
-using Castd.Daemon.Viewers;
+using Castd.Daemon.Streams;
 
 namespace Castd.Bench.Daemon;
 

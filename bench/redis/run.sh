@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Session admissions and heartbeats per second through Redis (issue 11), with the store castd itself uses
-# (IStateBackend, synchronous calls from many threads, as castd's request threads make them), against one
+# (IStateBackend, asynchronous calls, many in flight at once, as castd's concurrent requests make them), against one
 # redis-server and against a 3-master Redis Cluster on loopback; Redis commands per heartbeat from commandstats
 # deltas (EVALSHA/EVAL are the round trips; the commands a script runs inside are listed too).
 #   bench/redis/run.sh [runs]     (default 3 runs of each; about 2 minutes; installs redis-server if missing)
@@ -35,7 +35,7 @@ for p in "${PORTS[@]}"; do node "$p" cluster; done
 redis-cli --cluster create "${PORTS[@]/#/127.0.0.1:}" --cluster-replicas 0 --cluster-yes >/dev/null
 for _ in $(seq 100); do redis-cli -p "${PORTS[0]}" cluster info | grep -q cluster_state:ok && break; sleep 0.1; done
 
-echo "# Sessions through Redis: $(nproc) cores (shared), $ACCOUNTS accounts, $THREADS threads of synchronous store calls"
+echo "# Sessions through Redis: $(nproc) cores (shared), $ACCOUNTS accounts, $THREADS concurrent asynchronous store calls"
 for target in single cluster; do
   if [[ $target == single ]]; then config="127.0.0.1:$SINGLE" ports=("$SINGLE"); else config=$(IFS=,; echo "${PORTS[*]/#/127.0.0.1:}") ports=("${PORTS[@]}"); fi
   admits=() beats=()

@@ -29,7 +29,7 @@ catch (FormatException ex)
 IStateBackend backend;
 try
 {
-    backend = StateBackends.Open(new StateBackendOptions(options.Redis, options.DataDirectory, options.StoreWriteBufferBytes, options.MaxStreamsPerUser, options.SessionTtl, TimeProvider.System));
+    backend = await StateBackends.OpenAsync(new StateBackendOptions(options.Redis, options.DataDirectory, options.StoreWriteBufferBytes, options.Sessions.MaxStreamsPerUser, options.Sessions.Ttl, TimeProvider.System));
 }
 catch (StorageException ex)
 {
@@ -37,7 +37,7 @@ catch (StorageException ex)
     return 1;
 }
 
-using (backend)
+await using (backend)
 {
     try
     {

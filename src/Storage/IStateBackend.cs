@@ -7,7 +7,7 @@ namespace Castd.Storage;
 /// The one object castd chooses at start-up for everything it keeps outside a connection: embedded (RocksDB and
 /// memory, one castd) or fleet-wide (Redis, docs/fleet.md). Nothing above src/Storage knows which one runs.
 /// </summary>
-public interface IStateBackend : IDisposable
+public interface IStateBackend : IAsyncDisposable
 {
     IStateStore State { get; }
 

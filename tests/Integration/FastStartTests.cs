@@ -72,7 +72,7 @@ public sealed class FastStartTests
     {
         await using var rig = await CastdRig.StartAsync(["erin"], new Dictionary<string, string> { ["CASTD_GOP_CACHE_BYTES"] = "0" });
         await using var viewer = await TestViewer.ConnectAsync(rig.Castd.StreamPort, "erin chan01 faststart framed\n");
-        await Eventually.TrueAsync(async () => (await rig.Castd.HealthAsync()).GetProperty("channels").GetArrayLength() == 1);
+        await Eventually.TrueAsync(async () => (await rig.Castd.HealthAsync()).GetProperty("viewers").GetInt32() == 1);
         await SendAsync(rig, "chan01", 0, 5);
 
         await viewer.WaitForAsync(b => TestViewer.ParseFramed(b).Count == 5, TimeSpan.FromSeconds(10));

@@ -19,7 +19,7 @@ public sealed class HandshakeTests : IAsyncLifetime
     [InlineData("erin\n", "ERR 400 malformed request: expected '<user-id> <channel-id> [framed] [faststart]'\n")]
     [InlineData("\n", "ERR 400 malformed request: expected '<user-id> <channel-id> [framed] [faststart]'\n")]
     [InlineData("erin chan01 framed faststart extra\n", "ERR 400 malformed request: expected '<user-id> <channel-id> [framed] [faststart]'\n")]
-    [InlineData("erin chan1\n", "ERR 400 invalid channel id: six printable ASCII characters\n")]
+    [InlineData("erin ccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc\n", "ERR 400 invalid channel: 1 to 64 printable ASCII characters (a live channel id has six)\n")]
     [InlineData("erin chan01 turbo\n", "ERR 400 unknown or repeated option: the options are 'framed' and 'faststart'\n")]
     [InlineData("erin chan01 framed extra\n", "ERR 400 unknown or repeated option: the options are 'framed' and 'faststart'\n")]
     [InlineData("erin chan01 faststart faststart\n", "ERR 400 unknown or repeated option: the options are 'framed' and 'faststart'\n")]

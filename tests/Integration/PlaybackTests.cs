@@ -133,7 +133,7 @@ public sealed class PlaybackTests(ITestOutputHelper output) : IAsyncLifetime
 
     [Theory]
     [InlineData("GET /live/zato01.ts?user=nobody HTTP/1.1", 403, "user nobody is not registered")]
-    [InlineData("GET /live/zato1.ts?user=fan-1 HTTP/1.1", 400, "invalid channel id: six printable ASCII characters")]
+    [InlineData("GET /live/ccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc.ts?user=fan-1 HTTP/1.1", 400, "invalid channel: 1 to 64 printable ASCII characters (a live channel id has six)")]
     [InlineData("GET /live/zato01.ts HTTP/1.1", 400, "missing user: expected /live/<channel-id>.ts?user=<user-id>")]
     [InlineData("GET /live/zato01.ts?user=..%2Fetc%00 HTTP/1.1", 400, "invalid user id: 1 to 64 characters: ASCII letters, digits, '.', '_', '-' or '@'")]
     [InlineData("GET /live/zato01.m3u8?user=fan-1 HTTP/1.1", 404, "no such stream: expected /live/<channel-id>.ts?user=<user-id>")]

@@ -1,4 +1,5 @@
 using Castd.Storage;
+using Castd.Storage.Embedded;
 using Xunit;
 
 namespace Castd.Tests.Storage;
@@ -10,53 +11,53 @@ public sealed class RegistrationTests : IDisposable
     public void Dispose() => _directory.Dispose();
 
     [Fact]
-    public void Register_NewUser_ReturnsTrue()
+    public async Task Register_NewUser_ReturnsTrue()
     {
         using var store = RocksDbStateStore.Open(_directory.Path);
 
-        Assert.True(store.Register("alice"));
-        Assert.True(store.IsRegistered("alice"));
+        Assert.True(await store.RegisterAsync("alice"));
+        Assert.True(await store.IsRegisteredAsync("alice"));
     }
 
     [Fact]
-    public void Register_SameUserTwice_IsIdempotent()
+    public async Task Register_SameUserTwice_IsIdempotent()
     {
         using var store = RocksDbStateStore.Open(_directory.Path);
 
-        Assert.True(store.Register("alice"));
-        Assert.False(store.Register("alice"));
-        Assert.True(store.IsRegistered("alice"));
+        Assert.True(await store.RegisterAsync("alice"));
+        Assert.False(await store.RegisterAsync("alice"));
+        Assert.True(await store.IsRegisteredAsync("alice"));
     }
 
     [Fact]
-    public void Register_ThenReopen_IsStillRegistered()
+    public async Task Register_ThenReopen_IsStillRegistered()
     {
         using (var store = RocksDbStateStore.Open(_directory.Path))
         {
-            store.Register("alice");
+            await store.RegisterAsync("alice");
         }
 
         using var reopened = RocksDbStateStore.Open(_directory.Path);
 
-        Assert.True(reopened.IsRegistered("alice"));
-        Assert.False(reopened.Register("alice"));
+        Assert.True(await reopened.IsRegisteredAsync("alice"));
+        Assert.False(await reopened.RegisterAsync("alice"));
     }
 
     [Fact]
-    public void IsRegistered_UnknownUser_ReturnsFalse()
+    public async Task IsRegistered_UnknownUser_ReturnsFalse()
     {
         using var store = RocksDbStateStore.Open(_directory.Path);
-        store.Register("alice");
+        await store.RegisterAsync("alice");
 
-        Assert.False(store.IsRegistered("bob"));
-        Assert.False(store.IsRegistered("alic"));
+        Assert.False(await store.IsRegisteredAsync("bob"));
+        Assert.False(await store.IsRegisteredAsync("alic"));
     }
 
     [Fact]
-    public void Register_UserIdWithNul_IsRejected()
+    public async Task Register_UserIdWithNul_IsRejected()
     {
         using var store = RocksDbStateStore.Open(_directory.Path);
 
-        Assert.Throws<ArgumentException>(() => store.Register("a\0b"));
+        await Assert.ThrowsAsync<ArgumentException>(async () => await store.RegisterAsync("a\0b"));
     }
 }

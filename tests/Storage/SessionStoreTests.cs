@@ -11,97 +11,101 @@ public sealed class SessionStoreTests
     public SessionStoreTests() => _store = new InMemorySessionStore(3, Ttl, _clock);
 
     [Fact]
-    public void OpenHttp_UpToTheLimit_IsActive_ThenDropped()
+    public async Task OpenHttp_UpToTheLimit_IsActive_ThenDropped()
     {
-        var statuses = Enumerable.Range(0, 5).Select(i => _store.OpenHttp("ann", $"s{i}").Status).ToList();
+        var statuses = new List<SessionStatus>();
+        for (var i = 0; i < 5; i++)
+        {
+            statuses.Add((await _store.OpenHttpAsync("ann", $"s{i}")).Status);
+        }
 
         Assert.Equal([SessionStatus.Active, SessionStatus.Active, SessionStatus.Active, SessionStatus.Dropped, SessionStatus.Dropped], statuses);
     }
 
     [Fact]
-    public void OpenHttp_SameStreamTwice_IsIdempotentWithTheSameId()
+    public async Task OpenHttp_SameStreamTwice_IsIdempotentWithTheSameId()
     {
-        var first = _store.OpenHttp("ann", "tv");
-        var again = _store.OpenHttp("ann", "tv");
+        var first = await _store.OpenHttpAsync("ann", "tv");
+        var again = await _store.OpenHttpAsync("ann", "tv");
 
         Assert.Equal(first.Id, again.Id);
-        Assert.Single(_store.List("ann"));
+        Assert.Single(await _store.ListAsync("ann"));
     }
 
     [Fact]
-    public void Heartbeat_WithinTtl_ExtendsTheLease()
+    public async Task Heartbeat_WithinTtl_ExtendsTheLease()
     {
-        _store.OpenHttp("ann", "tv");
+        await _store.OpenHttpAsync("ann", "tv");
         for (var i = 0; i < 5; i++)
         {
             _clock.Advance(TimeSpan.FromSeconds(9));
-            Assert.NotNull(_store.Heartbeat("ann", "tv"));
+            Assert.NotNull(await _store.HeartbeatAsync("ann", "tv"));
         }
     }
 
     [Fact]
-    public void Heartbeat_AfterTtl_IsExpired_AndTheSlotIsFree()
+    public async Task Heartbeat_AfterTtl_IsExpired_AndTheSlotIsFree()
     {
         for (var i = 0; i < 3; i++)
         {
-            _store.OpenHttp("ann", $"s{i}");
+            await _store.OpenHttpAsync("ann", $"s{i}");
         }
         _clock.Advance(Ttl);
 
-        Assert.Null(_store.Heartbeat("ann", "s0"));
-        Assert.Equal(SessionStatus.Active, _store.OpenHttp("ann", "s3").Status);
+        Assert.Null(await _store.HeartbeatAsync("ann", "s0"));
+        Assert.Equal(SessionStatus.Active, (await _store.OpenHttpAsync("ann", "s3")).Status);
     }
 
     [Fact]
-    public void CloseHttp_FreesTheSlotImmediately()
+    public async Task CloseHttp_FreesTheSlotImmediately()
     {
         for (var i = 0; i < 3; i++)
         {
-            _store.OpenHttp("ann", $"s{i}");
+            await _store.OpenHttpAsync("ann", $"s{i}");
         }
 
-        Assert.True(_store.CloseHttp("ann", "s1"));
-        Assert.False(_store.CloseHttp("ann", "s1"));
-        Assert.Equal(SessionStatus.Active, _store.OpenHttp("ann", "s3").Status);
+        Assert.True(await _store.CloseHttpAsync("ann", "s1"));
+        Assert.False(await _store.CloseHttpAsync("ann", "s1"));
+        Assert.Equal(SessionStatus.Active, (await _store.OpenHttpAsync("ann", "s3")).Status);
     }
 
     [Fact]
-    public void StreamAndHttpSessions_CountTogether_TheFourthIsCut()
+    public async Task StreamAndHttpSessions_CountTogether_TheFourthIsCut()
     {
-        var tcp1 = _store.OpenStream("ann", "zato01");
-        var tcp2 = _store.OpenStream("ann", "zato02");
-        _store.OpenHttp("ann", "tv");
+        var tcp1 = await _store.OpenStreamAsync("ann", "zato01");
+        var tcp2 = await _store.OpenStreamAsync("ann", "zato02");
+        await _store.OpenHttpAsync("ann", "tv");
 
-        Assert.Equal(SessionStatus.Dropped, _store.OpenHttp("ann", "phone").Status);
-        Assert.Equal(SessionStatus.Dropped, _store.OpenStream("ann", "zato03").Status);
+        Assert.Equal(SessionStatus.Dropped, (await _store.OpenHttpAsync("ann", "phone")).Status);
+        Assert.Equal(SessionStatus.Dropped, (await _store.OpenStreamAsync("ann", "zato03")).Status);
 
         _store.CloseStream(tcp1);
-        Assert.Equal(SessionStatus.Active, _store.OpenStream("ann", "zato03").Status);
+        Assert.Equal(SessionStatus.Active, (await _store.OpenStreamAsync("ann", "zato03")).Status);
         Assert.Equal(SessionStatus.Active, tcp2.Status);
     }
 
     [Fact]
-    public void StreamSessions_DoNotExpire_WhileConnected()
+    public async Task StreamSessions_DoNotExpire_WhileConnected()
     {
-        _store.OpenStream("ann", "zato01");
+        await _store.OpenStreamAsync("ann", "zato01");
         _clock.Advance(TimeSpan.FromHours(1));
 
-        Assert.Single(_store.List("ann"));
+        Assert.Single(await _store.ListAsync("ann"));
     }
 
     [Fact]
-    public void Sweep_ForgetsExpiredSessions_AndEmptyAccounts_WithoutLosingNewOnes()
+    public async Task Sweep_ForgetsExpiredSessions_AndEmptyAccounts_WithoutLosingNewOnes()
     {
-        _store.OpenHttp("ann", "tv");
-        _store.OpenHttp("bob", "tv");
+        await _store.OpenHttpAsync("ann", "tv");
+        await _store.OpenHttpAsync("bob", "tv");
         _clock.Advance(Ttl);
-        _store.OpenHttp("bob", "radio");
+        await _store.OpenHttpAsync("bob", "radio");
 
         // bob's expired "tv" went already when "radio" was opened; only ann's is left for the sweep.
         Assert.Equal(1, _store.Sweep());
-        Assert.Empty(_store.List("ann"));
-        Assert.Equal(["radio"], _store.List("bob").Select(s => s.Key));
-        Assert.Equal(SessionStatus.Active, _store.OpenHttp("ann", "tv").Status);
+        Assert.Empty(await _store.ListAsync("ann"));
+        Assert.Equal(["radio"], (await _store.ListAsync("bob")).Select(s => s.Key));
+        Assert.Equal(SessionStatus.Active, (await _store.OpenHttpAsync("ann", "tv")).Status);
     }
 
     [Fact]
@@ -110,12 +114,12 @@ public sealed class SessionStoreTests
         for (var round = 0; round < 50; round++)
         {
             var store = new InMemorySessionStore(3, Ttl, _clock);
-            var opens = Enumerable.Range(0, 200).Select(i => Task.Run(() =>
-                i % 2 == 0 ? store.OpenHttp("ann", $"s{i}") : store.OpenStream("ann", "zato01")));
+            var opens = Enumerable.Range(0, 200).Select(i => Task.Run(async () =>
+                i % 2 == 0 ? await store.OpenHttpAsync("ann", $"s{i}") : await store.OpenStreamAsync("ann", "zato01")));
             var results = await Task.WhenAll(opens);
 
             Assert.Equal(3, results.Count(r => r.Status == SessionStatus.Active));
-            Assert.Equal(3, store.List("ann").Count(s => s.Status == SessionStatus.Active));
+            Assert.Equal(3, (await store.ListAsync("ann")).Count(s => s.Status == SessionStatus.Active));
         }
     }
 }

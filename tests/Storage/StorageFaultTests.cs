@@ -1,4 +1,5 @@
 using Castd.Storage;
+using Castd.Storage.Embedded;
 using Xunit;
 
 namespace Castd.Tests.Storage;
@@ -42,7 +43,7 @@ public sealed class StorageFaultTests
         await using var fs = await ScratchFileSystem.TmpfsAsync(16);
         using (var store = RocksDbStateStore.Open(fs.Path))
         {
-            store.Register("ann");
+            await store.RegisterAsync("ann");
         }
         fs.Fill();
 
@@ -61,8 +62,8 @@ public sealed class StorageFaultTests
         UsageRecord[] Batch(long milliseconds) => [.. Enumerable.Range(0, 50).Select(c => new UsageRecord("ann", c == 0 ? "live01" : $"other{c:D2}", Bucket, milliseconds))];
         try
         {
-            store.Register("ann");
-            store.AddUsage(Batch(1000), batchId: 1);
+            await store.RegisterAsync("ann");
+            await store.AddUsageAsync(Batch(1000), batchId: 1);
             fs.Fill();
 
             // What returned is durable, the first failure is not.
@@ -73,7 +74,7 @@ public sealed class StorageFaultTests
             {
                 try
                 {
-                    store.AddUsage(Batch(7), batch);
+                    await store.AddUsageAsync(Batch(7), batch);
                     acknowledged += 7;
                 }
                 catch (StorageException e)
@@ -85,16 +86,16 @@ public sealed class StorageFaultTests
             Assert.NotNull(failure);
             Assert.Contains("No space left on device", failure.Message, StringComparison.Ordinal);
             Assert.Contains("No space left on device", store.Problem, StringComparison.Ordinal);
-            Assert.Throws<StorageException>(() => store.Register("bob"));
-            Assert.True(store.IsRegistered("ann"));
-            Assert.Equal(acknowledged, store.GetUsage("ann", Bucket)["live01"]);
+            await Assert.ThrowsAsync<StorageException>(async () => await store.RegisterAsync("bob"));
+            Assert.True(await store.IsRegisteredAsync("ann"));
+            Assert.Equal(acknowledged, (await store.GetUsageAsync("ann", Bucket))["live01"]);
 
             fs.Free();
             Assert.True(SpinWait.SpinUntil(() => store.Problem is null, RecoveryWait), store.Problem);
 
-            store.AddUsage(Batch(7), batch);
-            Assert.True(store.Register("bob"));
-            Assert.Equal(acknowledged + 7, store.GetUsage("ann", Bucket)["live01"]);
+            await store.AddUsageAsync(Batch(7), batch);
+            Assert.True(await store.RegisterAsync("bob"));
+            Assert.Equal(acknowledged + 7, (await store.GetUsageAsync("ann", Bucket))["live01"]);
         }
         finally
         {
@@ -102,7 +103,7 @@ public sealed class StorageFaultTests
         }
 
         using var reopened = RocksDbStateStore.Open(fs.Path);
-        Assert.True(reopened.IsRegistered("bob"));
+        Assert.True(await reopened.IsRegisteredAsync("bob"));
     }
 
     [Fact]
@@ -112,25 +113,25 @@ public sealed class StorageFaultTests
         var store = RocksDbStateStore.Open(fs.Path);
         try
         {
-            store.Register("ann");
-            store.AddUsage([new("ann", "live01", Bucket, 1000)], batchId: 1);
+            await store.RegisterAsync("ann");
+            await store.AddUsageAsync([new("ann", "live01", Bucket, 1000)], batchId: 1);
             await fs.TriggerKernelErrorAsync();
 
-            var e = Assert.Throws<StorageException>(() => store.AddUsage([new("ann", "live01", Bucket, 7)], 2));
+            var e = await Assert.ThrowsAsync<StorageException>(async () => await store.AddUsageAsync([new("ann", "live01", Bucket, 7)], 2));
             Assert.Contains("Read-only file system", e.Message, StringComparison.Ordinal);
             Assert.Contains("Read-only file system", store.Problem, StringComparison.Ordinal);
-            Assert.True(store.IsRegistered("ann"));
+            Assert.True(await store.IsRegisteredAsync("ann"));
 
             // Until the repair, reopening fails too, says so, and reads go on from a read-only handle.
             Assert.True(SpinWait.SpinUntil(() => store.Problem?.Contains("reopening failed", StringComparison.Ordinal) == true, RecoveryWait), store.Problem);
-            Assert.True(store.IsRegistered("ann"));
-            Assert.Equal(1000, store.GetUsage("ann", Bucket)["live01"]);
+            Assert.True(await store.IsRegisteredAsync("ann"));
+            Assert.Equal(1000, (await store.GetUsageAsync("ann", Bucket))["live01"]);
 
             await fs.RepairAndRemountAsync();
             Assert.True(SpinWait.SpinUntil(() => store.Problem is null, RecoveryWait), store.Problem);
 
-            store.AddUsage([new("ann", "live01", Bucket, 7)], 2);
-            Assert.Equal(1007, store.GetUsage("ann", Bucket)["live01"]);
+            await store.AddUsageAsync([new("ann", "live01", Bucket, 7)], 2);
+            Assert.Equal(1007, (await store.GetUsageAsync("ann", Bucket))["live01"]);
         }
         finally
         {

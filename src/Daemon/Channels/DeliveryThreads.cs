@@ -6,7 +6,7 @@ namespace Castd.Daemon.Channels;
 /// Where a batch's sends start: a few on the ingest thread itself, the rest on dedicated delivery threads, one per
 /// core. Not on the thread pool, which also runs every connection's work (accepts, request lines, admissions, HTTP,
 /// chat): a connect storm's admissions queued there held a packet's sends, and the source read before them, for tens
-/// of milliseconds (bench/RESULTS.md, "Where the wait was"). On threads of their own the sends wait only for the
+/// of milliseconds (bench/reliability/RESULTS.md, "Where the wait was"). On threads of their own the sends wait only for the
 /// kernel to give them a core, which it does at once for a thread that wakes from sleep.
 /// </summary>
 /// <remarks>

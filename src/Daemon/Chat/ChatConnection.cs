@@ -8,7 +8,7 @@ using Castd.Storage.Chat;
 namespace Castd.Daemon.Chat;
 
 /// <summary>
-/// One chat WebSocket: a receive loop that hands each whole message to the hub, and a send loop draining a bounded
+/// One chat WebSocket: a receive loop that hands each whole message to the router, and a send loop draining a bounded
 /// queue of shared encoded frames, all it finds queued in one batch (one write and one send for the lot). A client
 /// that stops reading fills its queue and is cut; senders never wait.
 /// </summary>
@@ -104,7 +104,7 @@ internal sealed class ChatConnection(WebSocket socket, BatchingUpgradeStream? tr
     }
 
     /// <summary>Runs both loops until the client leaves or is cut; <paramref name="onMessage"/> gets each whole text message.</summary>
-    public async Task RunAsync(Action<ChatConnection, ReadOnlyMemory<byte>> onMessage, Action<ChatConnection, string> onError, CancellationToken stopping)
+    public async Task RunAsync(Func<ChatConnection, ReadOnlyMemory<byte>, ValueTask> onMessage, Action<ChatConnection, string> onError, CancellationToken stopping)
     {
         using var stop = stopping.Register(static connection => ((ChatConnection)connection!).Abort(), this);
         var sending = SendLoopAsync();
@@ -154,7 +154,7 @@ internal sealed class ChatConnection(WebSocket socket, BatchingUpgradeStream? tr
         socket.Abort();
     }
 
-    private async Task ReceiveLoopAsync(byte[] buffer, Action<ChatConnection, ReadOnlyMemory<byte>> onMessage, Action<ChatConnection, string> onError)
+    private async Task ReceiveLoopAsync(byte[] buffer, Func<ChatConnection, ReadOnlyMemory<byte>, ValueTask> onMessage, Action<ChatConnection, string> onError)
     {
         while (true)
         {
@@ -192,7 +192,8 @@ internal sealed class ChatConnection(WebSocket socket, BatchingUpgradeStream? tr
             {
                 // Binary messages are read as UTF-8 JSON too; text ones arrive here already UTF-8-checked by the
                 // WebSocket layer, which closes with 1007 on invalid text as RFC 6455 requires.
-                onMessage(this, buffer.AsMemory(0, (int)length));
+                // Awaited before the buffer is read into again.
+                await onMessage(this, buffer.AsMemory(0, (int)length));
             }
         }
     }

@@ -1,6 +1,6 @@
 namespace Castd.Daemon.Chat;
 
-/// <summary>Chat totals for /metrics and /healthz; interlocked because every connection's thread updates them.</summary>
+/// <summary>Chat totals for /metrics; interlocked because every connection's thread updates them.</summary>
 internal sealed class ChatCounters
 {
     private long _connections;

@@ -1,5 +1,4 @@
 using System.Net.WebSockets;
-using Castd.Daemon.Hosting;
 using Castd.Daemon.Web;
 using Castd.Protocol;
 using Microsoft.AspNetCore.Http.Features;
@@ -18,7 +17,7 @@ internal static class ChatEndpoint
         app.Map("/", HandleAsync);
     }
 
-    private static async Task<IResult> HandleAsync(HttpContext context, ChatHub hub, ChatFrames frames, ChatCounters counters, CastdOptions options, IHostApplicationLifetime lifetime)
+    private static async Task<IResult> HandleAsync(HttpContext context, ChatGate gate, ChatRouter router, ChatFrames frames, ChatCounters counters, ChatOptions options, IHostApplicationLifetime lifetime)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -33,8 +32,8 @@ internal static class ChatEndpoint
         }
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
         var transport = (context.Features.Get<IHttpUpgradeFeature>() as BatchingUpgradeFeature)?.Stream;
-        var connection = new ChatConnection(socket, transport, handle, options.ChatMaxMessageBytes);
-        if (hub.TryConnect(connection) is { } refusal)
+        var connection = new ChatConnection(socket, transport, handle, options.MaxMessageBytes);
+        if (await gate.TryConnectAsync(connection) is { } refusal)
         {
             counters.CountRefused();
             await RefuseAsync(socket, frames.Error(refusal), refusal, context.RequestAborted);
@@ -42,11 +41,11 @@ internal static class ChatEndpoint
         }
         try
         {
-            await connection.RunAsync(hub.OnMessage, hub.OnError, lifetime.ApplicationStopping);
+            await connection.RunAsync(router.OnMessageAsync, router.OnError, lifetime.ApplicationStopping);
         }
         finally
         {
-            hub.Disconnect(connection);
+            gate.Disconnect(connection);
         }
         return Results.Empty;
     }

@@ -2,9 +2,8 @@ using System.Diagnostics.Metrics;
 using Castd.Daemon.Channels;
 using Castd.Daemon.Chat;
 using Castd.Daemon.Ingest;
-using Castd.Daemon.Relay;
+using Castd.Daemon.Streams;
 using Castd.Daemon.Usage;
-using Castd.Daemon.Viewers;
 using Castd.Storage.Sessions;
 
 namespace Castd.Daemon.Diagnostics;
@@ -32,7 +31,7 @@ internal sealed class CastdMetrics : IDisposable
     private readonly Histogram<int> _flushRecords;
     private readonly Counter<long> _flushFailures;
 
-    public CastdMetrics(ChannelRegistry channels, IngestCounters ingest, DeliveryCounters delivery, ViewerCounters viewers, RelayCounters relays, ISessionStore sessions, ChatCounters chat, UsageLedger usage)
+    public CastdMetrics(ChannelRegistry channels, IngestCounters ingest, DeliveryCounters delivery, StreamCounters streams, ISessionStore sessions, ChatCounters chat, UsageLedger usage)
     {
         _meter.CreateObservableGauge("castd.source.connected", () => ingest.Connected ? 1 : 0, description: "1 while castd is connected to its channel source");
         _meter.CreateObservableCounter("castd.source.reconnects", () => ingest.Reconnects, description: "Redials of the channel source");
@@ -50,16 +49,16 @@ internal sealed class CastdMetrics : IDisposable
 
         _meter.CreateObservableCounter("castd.delivered.packets", () => delivery.Packets, description: "Packets written to viewers (one per viewer per packet)");
         _meter.CreateObservableCounter("castd.delivered", () => delivery.Bytes, "By", "Bytes written to viewers");
-        _meter.CreateObservableCounter("castd.viewer.disconnects", () => viewers.Disconnects.Select(d => new Measurement<long>(d.Value, new KeyValuePair<string, object?>("reason", d.Key.ToLowerInvariant()))), description: "Viewer streams ended, by reason");
-        _meter.CreateObservableCounter("castd.viewer.rejections", () => viewers.Refusals.Select(r => new Measurement<long>(r.Value, new KeyValuePair<string, object?>("code", r.Key))), description: "Viewers refused at the handshake, by ERR code");
+        _meter.CreateObservableCounter("castd.viewer.disconnects", () => streams.Viewers.Disconnects.Select(d => new Measurement<long>(d.Value, new KeyValuePair<string, object?>("reason", d.Key.ToLowerInvariant()))), description: "Viewer streams ended, by reason");
+        _meter.CreateObservableCounter("castd.viewer.rejections", () => streams.Refusals.Select(r => new Measurement<long>(r.Value, new KeyValuePair<string, object?>("code", r.Key))), description: "Viewers refused at the handshake, by ERR code");
 
         _meter.CreateObservableGauge("castd.faststart.cached", () => channels.All.Select(c => new Measurement<long>(c.Gop?.Bytes ?? 0, Tag(c))), "By", "Bytes in the channel's fast-start cache (its latest group of pictures)");
         PerChannel("castd.faststart.groups", c => c.Gop?.Groups ?? 0, null, "Groups of pictures the fast-start cache started");
         PerChannel("castd.faststart.overflows", c => c.Gop?.Overflows ?? 0, null, "Groups dropped from the fast-start cache for outgrowing CASTD_GOP_CACHE_BYTES");
         PerChannel("castd.faststart.foreign_payloads", c => c.Gop?.ForeignPayloads ?? 0, null, "Payloads that were not MPEG-TS (no fast start for them)");
-        _meter.CreateObservableCounter("castd.http_playback.streams", () => viewers.HttpPlaybacks, description: "HTTP playback streams started (GET /live/...)");
+        _meter.CreateObservableCounter("castd.http_playback.streams", () => streams.HttpPlaybacks, description: "HTTP playback streams started (GET /live/...)");
         _meter.CreateObservableGauge("castd.relay.connections", () => channels.RelayCount, description: "Downstream castd connected to the relay feed");
-        _meter.CreateObservableCounter("castd.relay.disconnects", () => relays.Disconnects.Select(d => new Measurement<long>(d.Value, new KeyValuePair<string, object?>("reason", d.Key.ToLowerInvariant()))), description: "Relay connections ended, by reason");
+        _meter.CreateObservableCounter("castd.relay.disconnects", () => streams.Relays.Disconnects.Select(d => new Measurement<long>(d.Value, new KeyValuePair<string, object?>("reason", d.Key.ToLowerInvariant()))), description: "Relay connections ended, by reason");
         _meter.CreateObservableGauge("castd.sessions.active", sessions.CountActive, description: "Active sessions, stream viewers and HTTP together");
         _meter.CreateObservableCounter("castd.sessions.dropped", () => sessions.DroppedTotal, description: "Sessions refused by the per-account limit");
 

@@ -1,3 +1,5 @@
+using System.Net;
+using Castd.Daemon.Streams;
 using Castd.Protocol.Source;
 
 namespace Castd.Daemon.Diagnostics;
@@ -18,24 +20,47 @@ internal static partial class Log
     [LoggerMessage(103, LogLevel.Error, "Channel source protocol error {Violation}: {Reason}; dropping the connection")]
     public static partial void SourceProtocolError(ILogger logger, SourceProtocolViolation violation, string reason);
 
-    // 2xx: viewers. Debug: a line per viewer costs ~1 ms of console I/O each and stalled a burst of 1,000 joins
-    // by a second (bench/sessions); joins, leaves and refusals are counted in /healthz instead.
-    [LoggerMessage(200, LogLevel.Debug, "Viewer {User} joined {Channel} ({Mode}) from {Remote}")]
-    public static partial void ViewerJoined(ILogger logger, string user, string channel, string mode, string? remote);
+    // 2xx: stream connections. Viewers and players at Debug: a line per viewer costs ~1 ms of console I/O each and
+    // stalled a burst of 1,000 joins by a second (bench/sessions); joins, leaves and refusals are counted in /healthz
+    // instead. Relay edges at Information (5xx): there are a handful per origin, and each matters.
+    public static void StreamJoined(ILogger logger, StreamKind kind, object stream, EndPoint? remote)
+    {
+        if (kind == StreamKind.Relay)
+        {
+            RelayJoined(logger, remote);
+        }
+        else
+        {
+            ViewerJoined(logger, kind, stream, remote);
+        }
+    }
 
-    [LoggerMessage(201, LogLevel.Debug, "Viewer {User} left {Channel}: {Reason}, {Packets} packets, {Bytes} bytes")]
-    public static partial void ViewerLeft(ILogger logger, string user, string channel, string reason, long packets, long bytes);
+    public static void StreamLeft(ILogger logger, StreamKind kind, object stream, EndPoint? remote, DisconnectReason reason, long packets, long bytes)
+    {
+        if (kind == StreamKind.Relay)
+        {
+            RelayLeft(logger, remote, reason, packets, bytes);
+        }
+        else
+        {
+            ViewerLeft(logger, kind, stream, remote, reason, packets, bytes);
+        }
+    }
 
-    [LoggerMessage(202, LogLevel.Debug, "Viewer refused from {Remote}: ERR {Code} {Text}")]
-    public static partial void ViewerRefused(ILogger logger, object? remote, int code, string text);
+    [LoggerMessage(200, LogLevel.Debug, "{Kind} {Stream} joined from {Remote}")]
+    private static partial void ViewerJoined(ILogger logger, StreamKind kind, object stream, EndPoint? remote);
+
+    [LoggerMessage(201, LogLevel.Debug, "{Kind} {Stream} from {Remote} left: {Reason}, {Packets} packets, {Bytes} bytes")]
+    private static partial void ViewerLeft(ILogger logger, StreamKind kind, object stream, EndPoint? remote, DisconnectReason reason, long packets, long bytes);
+
+    /// <param name="remote">An endpoint, formatted only when the line is written.</param>
+    [LoggerMessage(202, LogLevel.Debug, "{Kind} refused from {Remote}: {Code} {Text}")]
+    public static partial void StreamRefused(ILogger logger, StreamKind kind, object? remote, int code, string text);
 
     [LoggerMessage(203, LogLevel.Warning, "Stream port cannot accept: {Error}; raise LimitNOFILE (castd doctor)")]
     public static partial void AcceptFailed(ILogger logger, string error);
 
     // 3xx: storage and usage
-    [LoggerMessage(300, LogLevel.Information, "State store open at {Directory}")]
-    public static partial void StoreOpened(ILogger logger, string directory);
-
     [LoggerMessage(301, LogLevel.Error, "Usage flush of {Records} records failed (attempt {Attempt}); keeping them for the next attempt")]
     public static partial void UsageFlushFailed(ILogger logger, int records, int attempt, Exception exception);
 
@@ -54,10 +79,10 @@ internal static partial class Log
     [LoggerMessage(306, LogLevel.Error, "Pruning old usage buckets failed; the next prune retries")]
     public static partial void UsagePruneFailed(ILogger logger, Exception exception);
 
-    // 5xx: relay connections (docs/relay.md). Information: there are a handful per origin, and each matters.
+    // 5xx: relay connections (docs/relay.md).
     [LoggerMessage(500, LogLevel.Information, "Relay connection from {Remote} joined every channel")]
-    public static partial void RelayJoined(ILogger logger, string? remote);
+    private static partial void RelayJoined(ILogger logger, EndPoint? remote);
 
     [LoggerMessage(501, LogLevel.Information, "Relay connection from {Remote} left: {Reason}, {Packets} packets, {Bytes} bytes")]
-    public static partial void RelayLeft(ILogger logger, string? remote, string reason, long packets, long bytes);
+    private static partial void RelayLeft(ILogger logger, EndPoint? remote, DisconnectReason reason, long packets, long bytes);
 }

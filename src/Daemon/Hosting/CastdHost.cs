@@ -6,6 +6,7 @@ using Castd.Daemon.Ingest;
 using Castd.Daemon.Playback;
 using Castd.Daemon.Relay;
 using Castd.Daemon.Sessions;
+using Castd.Daemon.Streams;
 using Castd.Daemon.Usage;
 using Castd.Daemon.Viewers;
 using Castd.Protocol.Buffers;
@@ -62,9 +63,16 @@ internal static class CastdHost
         });
 
         var services = builder.Services;
-        services.AddSingleton(options);
+        // Each area gets its own options, never CastdOptions: no feature depends on Hosting.
+        services.AddSingleton(options.Ingest);
+        services.AddSingleton(options.Channels);
+        services.AddSingleton(options.Streams);
+        services.AddSingleton(options.ViewerConnects);
+        services.AddSingleton(options.Sessions);
+        services.AddSingleton(options.Usage);
+        services.AddSingleton(options.Chat);
         services.AddSingleton(streamEndPoints);
-        services.AddSingleton(new ViewerConnectRate(options.ViewerConnectsPerAddress, options.ViewerConnectsPerSecond, options.ViewerConnectsExempt));
+        services.AddSingleton<ViewerConnectRate>();
         // After UseSockets' factory: Kestrel asks the last one registered first, and it binds only the stream endpoints.
         services.AddSingleton<IConnectionListenerFactory, ViewerListenerFactory>();
         // The backend is the one place that knows RocksDB from Redis; everything else asks for its parts.
@@ -82,14 +90,19 @@ internal static class CastdHost
         services.AddSingleton<UsageLedger>();
         services.AddSingleton<ViewerDirectory>();
         services.AddSingleton<UsageReport>();
-        services.AddSingleton<ViewerCounters>();
-        services.AddSingleton<RelayCounters>();
+        services.AddSingleton<StreamCounters>();
         services.AddSingleton<DeliveryCounters>();
         services.AddSingleton<CastdMetrics>();
-        services.AddSingleton<ViewerServices>();
+        services.AddSingleton<StreamLifecycle>();
+        services.AddSingleton<ViewerGate>();
+        services.AddSingleton<ViewerProtocol>();
+        services.AddSingleton<PlayerProtocol>();
+        services.AddSingleton<RelayProtocol>();
         services.AddSingleton<ChatCounters>();
         services.AddSingleton<ChatFrames>();
-        services.AddSingleton<ChatHub>();
+        services.AddSingleton<ChatRoster>();
+        services.AddSingleton<ChatGate>();
+        services.AddSingleton<ChatRouter>();
         services.AddHostedService<SourceClient>();
         services.AddHostedService<SessionSweepService>();
         services.AddHostedService<UsageFlushService>();
@@ -115,6 +128,8 @@ internal static class CastdHost
         var app = builder.Build();
         // Built eagerly so its observable instruments exist before the first scrape.
         app.Services.GetRequiredService<CastdMetrics>();
+        // Before the first fleet frame: it registers itself as the bus's listener.
+        app.Services.GetRequiredService<ChatRouter>();
         BatchingUpgradeFeature.Use(app);
         app.UseWebSockets();
         app.MapCastdHttp();

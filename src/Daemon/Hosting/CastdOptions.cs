@@ -1,11 +1,22 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using Castd.Daemon.Channels;
+using Castd.Daemon.Chat;
+using Castd.Daemon.Ingest;
+using Castd.Daemon.Sessions;
+using Castd.Daemon.Streams;
+using Castd.Daemon.Usage;
+using Castd.Daemon.Viewers;
 using Castd.Protocol.Reorder;
 
 namespace Castd.Daemon.Hosting;
 
-/// <summary>castd's settings, read once from the environment at start (see <see cref="Settings"/>).</summary>
+/// <summary>
+/// castd's settings, read once from the environment at start (see <see cref="Settings"/>): the listeners, storage and
+/// logging here, and one nested options object per area, which that area alone is given (as Kestrel's
+/// <c>KestrelServerOptions.Limits</c>), so no feature depends on Hosting.
+/// </summary>
 internal sealed class CastdOptions
 {
     public required string ServerHost { get; init; }
@@ -15,45 +26,22 @@ internal sealed class CastdOptions
     public required string RelayHost { get; init; }
     /// <summary>0: no relay feed.</summary>
     public required int RelayPort { get; init; }
-    public required string SourceHost { get; init; }
-    public required int SourcePort { get; init; }
-    public required int BatchSize { get; init; }
     public required string DataDirectory { get; init; }
-
     public required int StoreWriteBufferBytes { get; init; }
     /// <summary>Empty: the embedded store.</summary>
     public required string Redis { get; init; }
-    public required int MaxPayloadBytes { get; init; }
-    public required ReorderOptions Reorder { get; init; }
-    public required TimeSpan ReconnectMax { get; init; }
-    public required TimeSpan SourceStallTimeout { get; init; }
-    public required int ViewerBufferBytes { get; init; }
-    public required int GopCacheBytes { get; init; }
-    public required TimeSpan HandshakeTimeout { get; init; }
-    /// <summary>Zero: the kernel's defaults.</summary>
-    public required TimeSpan ViewerDeadPeerTimeout { get; init; }
-
-    /// <summary>New stream connections a second from one address; 0 = no limit.</summary>
-    public required int ViewerConnectsPerAddress { get; init; }
-
-    /// <summary>New stream connections a second from all addresses together; 0 = no limit.</summary>
-    public required int ViewerConnectsPerSecond { get; init; }
-
-    /// <summary>Networks the connect rates do not apply to.</summary>
-    public required IPNetwork[] ViewerConnectsExempt { get; init; }
-    public required TimeSpan LiveTimeout { get; init; }
-    public required TimeSpan UsageFlushInterval { get; init; }
-    public required int UsageBufferRecords { get; init; }
-    public required int MaxStreamsPerUser { get; init; }
-    public required TimeSpan SessionTtl { get; init; }
     public required bool MetricsEnabled { get; init; }
-    public required bool ReadyWithoutSource { get; init; }
-    public required bool ChatOpen { get; init; }
-    public required int ChatMaxConnectionsPerUser { get; init; }
-    public required int ChatMaxMessageBytes { get; init; }
     public required LogLevel LogLevel { get; init; }
     /// <summary>True for one JSON object per line, false for text.</summary>
     public required bool JsonLogs { get; init; }
+
+    public required IngestOptions Ingest { get; init; }
+    public required ChannelOptions Channels { get; init; }
+    public required StreamOptions Streams { get; init; }
+    public required ViewerConnectOptions ViewerConnects { get; init; }
+    public required SessionLimitOptions Sessions { get; init; }
+    public required UsageOptions Usage { get; init; }
+    public required ChatOptions Chat { get; init; }
 
     /// <summary>Reads the settings; throws <see cref="FormatException"/> naming the variable at fault.</summary>
     public static CastdOptions FromEnvironment(Func<string, string?> read)
@@ -115,33 +103,54 @@ internal sealed class CastdOptions
             StreamPort = Int(Settings.StreamPort, 0, 65535),
             RelayHost = Text(Settings.RelayHost),
             RelayPort = Int(Settings.RelayPort, 0, 65535),
-            SourceHost = Text(Settings.SourceHost),
-            SourcePort = Int(Settings.SourcePort, 1, 65535),
-            BatchSize = Int(Settings.BatchSize, 1, 65536),
             DataDirectory = read("STATE_DIRECTORY") is { Length: > 0 } state ? state.Split(':')[0] : Text(Settings.DataDir),
             StoreWriteBufferBytes = Int(Settings.StoreWriteBuffer, 64 << 10, 1 << 30),
             Redis = Text(Settings.Redis),
-            MaxPayloadBytes = Int(Settings.MaxPayload, 1, 64 << 20),
-            Reorder = new ReorderOptions(window, gap, hold),
-            ReconnectMax = Millis(Settings.ReconnectMax, 10, 600_000),
-            SourceStallTimeout = Millis(Settings.SourceStallTimeout, 0, 600_000),
-            ViewerBufferBytes = Int(Settings.ViewerBuffer, 4096, 1 << 30),
-            GopCacheBytes = Int(Settings.GopCacheBytes, 0, 1 << 30),
-            HandshakeTimeout = Millis(Settings.HandshakeTimeout, 10, 600_000),
-            ViewerDeadPeerTimeout = Millis(Settings.ViewerDeadPeer, 0, 3_600_000),
-            ViewerConnectsPerAddress = Int(Settings.ViewerConnectsPerAddress, 0, 1_000_000),
-            ViewerConnectsPerSecond = Int(Settings.ViewerConnects, 0, 10_000_000),
-            ViewerConnectsExempt = Networks(Settings.ViewerConnectsExempt),
-            LiveTimeout = Millis(Settings.LiveTimeout, 10, 600_000),
-            UsageFlushInterval = Millis(Settings.UsageFlush, 10, 600_000),
-            UsageBufferRecords = Int(Settings.UsageBuffer, 1, 100_000_000),
-            MaxStreamsPerUser = Int(Settings.MaxStreams, 1, 1_000_000),
-            SessionTtl = Duration(Settings.SessionTtl, TimeSpan.FromMilliseconds(100), TimeSpan.FromDays(1)),
             MetricsEnabled = Bool(Settings.Metrics),
-            ReadyWithoutSource = Bool(Settings.ReadyWithoutSource),
-            ChatOpen = Bool(Settings.ChatOpen),
-            ChatMaxConnectionsPerUser = Int(Settings.ChatMaxConnections, 1, 10_000),
-            ChatMaxMessageBytes = Int(Settings.ChatMaxMessage, 16, 1 << 20),
+            Ingest = new IngestOptions
+            {
+                SourceHost = Text(Settings.SourceHost),
+                SourcePort = Int(Settings.SourcePort, 1, 65535),
+                BatchSize = Int(Settings.BatchSize, 1, 65536),
+                MaxPayloadBytes = Int(Settings.MaxPayload, 1, 64 << 20),
+                ReconnectMax = Millis(Settings.ReconnectMax, 10, 600_000),
+                StallTimeout = Millis(Settings.SourceStallTimeout, 0, 600_000),
+                ReadyWithoutSource = Bool(Settings.ReadyWithoutSource),
+            },
+            Channels = new ChannelOptions
+            {
+                Reorder = new ReorderOptions(window, gap, hold),
+                GopCacheBytes = Int(Settings.GopCacheBytes, 0, 1 << 30),
+                LiveTimeout = Millis(Settings.LiveTimeout, 10, 600_000),
+            },
+            Streams = new StreamOptions
+            {
+                BufferBytes = Int(Settings.ViewerBuffer, 4096, 1 << 30),
+                HandshakeTimeout = Millis(Settings.HandshakeTimeout, 10, 600_000),
+                DeadPeerTimeout = Millis(Settings.ViewerDeadPeer, 0, 3_600_000),
+            },
+            ViewerConnects = new ViewerConnectOptions
+            {
+                PerAddress = Int(Settings.ViewerConnectsPerAddress, 0, 1_000_000),
+                PerSecond = Int(Settings.ViewerConnects, 0, 10_000_000),
+                Exempt = Networks(Settings.ViewerConnectsExempt),
+            },
+            Sessions = new SessionLimitOptions
+            {
+                MaxStreamsPerUser = Int(Settings.MaxStreams, 1, 1_000_000),
+                Ttl = Duration(Settings.SessionTtl, TimeSpan.FromMilliseconds(100), TimeSpan.FromDays(1)),
+            },
+            Usage = new UsageOptions
+            {
+                FlushInterval = Millis(Settings.UsageFlush, 10, 600_000),
+                BufferRecords = Int(Settings.UsageBuffer, 1, 100_000_000),
+            },
+            Chat = new ChatOptions
+            {
+                Open = Bool(Settings.ChatOpen),
+                MaxConnectionsPerUser = Int(Settings.ChatMaxConnections, 1, 10_000),
+                MaxMessageBytes = Int(Settings.ChatMaxMessage, 16, 1 << 20),
+            },
             LogLevel = Enum.TryParse<LogLevel>(Text(Settings.LogLevel), ignoreCase: true, out var level) && Enum.IsDefined(level)
                 ? level
                 : throw new FormatException($"{Settings.LogLevel.Name}={Text(Settings.LogLevel)}: expected Trace, Debug, Information, Warning, Error or Critical."),

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Castd.Storage;
+using Castd.Storage.Embedded;
 
 namespace Castd.Daemon.Hosting;
 
@@ -25,7 +25,7 @@ internal static class Settings
     public static readonly Setting SourceStallTimeout = new("CASTD_SOURCE_STALL_TIMEOUT_MS", "2000", "A source frame begun and not finished this long drops the connection (redialled): one hung frame would stall every channel; 0 = wait forever.");
     public static readonly Setting ViewerBuffer = new("CASTD_VIEWER_BUFFER_BYTES", "1048576", "Outbound bytes a viewer may fall behind before it is disconnected as slow.");
     public static readonly Setting GopCacheBytes = new("CASTD_GOP_CACHE_BYTES", "8388608", "Fast-start cache per channel: MPEG-TS payloads since the latest keyframe, handed to a joining viewer first; 0 = off.");
-    public static readonly Setting HandshakeTimeout = new("CASTD_HANDSHAKE_TIMEOUT_MS", "5000", "Time a viewer has to send its request line.");
+    public static readonly Setting HandshakeTimeout = new("CASTD_HANDSHAKE_TIMEOUT_MS", "5000", "Time a stream connection has to send its request: a viewer's request line, a player's HTTP request head.");
     public static readonly Setting ViewerDeadPeer = new("CASTD_VIEWER_DEAD_PEER_MS", "15000", "A viewer whose peer acknowledges nothing this long is cut (TCP_USER_TIMEOUT, plus keepalive probes while its channel is silent): a half-open socket, the peer gone without FIN or RST, is found even on a channel that is not live; 0 = kernel defaults (about 15 min).");
     public static readonly Setting ViewerConnectsPerAddress = new("CASTD_VIEWER_CONNECTS_PER_ADDRESS", "20", "New stream connections one address (for IPv6, one /64 network) may open a second; the rest get ERR 429 at accept and are closed, before any other work (a connect storm); 0 = no limit.");
     public static readonly Setting ViewerConnects = new("CASTD_VIEWER_CONNECTS_PER_SECOND", "1000", "New stream connections all addresses together may open a second; the rest get ERR 503 at accept and are closed (a storm from many addresses); 0 = no limit.");
@@ -35,7 +35,7 @@ internal static class Settings
     public static readonly Setting MaxStreams = new("CASTD_MAX_STREAMS_PER_USER", "3", "Concurrent sessions per account: stream viewers and HTTP sessions together.");
     public static readonly Setting Metrics = new("CASTD_METRICS", "true", "Serve Prometheus metrics at GET /metrics on the HTTP port.");
     public static readonly Setting ReadyWithoutSource = new("CASTD_READY_WITHOUT_SOURCE", "false", "Let /readyz answer 200 while the channel source is down.");
-    public static readonly Setting LogLevel = new("CASTD_LOG_LEVEL", "Information", "Least severe log level: Trace, Debug, Information, Warning, Error.");
+    public static readonly Setting LogLevel = new("CASTD_LOG_LEVEL", "Information", "Least severe log level: Trace, Debug, Information, Warning, Error, Critical.");
     public static readonly Setting LogFormat = new("CASTD_LOG_FORMAT", "", "json or text (default: text on a terminal, json otherwise, e.g. under systemd).");
     public static readonly Setting ChatOpen = new("CASTD_CHAT_OPEN", "false", "Let unregistered handles chat (load tests, open rooms).");
     public static readonly Setting ChatMaxConnections = new("CASTD_CHAT_MAX_CONNECTIONS_PER_USER", "3", "Live chat connections per handle; the next is refused.");

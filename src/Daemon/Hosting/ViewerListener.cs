@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using Castd.Daemon.Diagnostics;
+using Castd.Daemon.Streams;
 using Castd.Daemon.Viewers;
 using Castd.Protocol.Viewers;
 using Microsoft.AspNetCore.Connections;
@@ -14,16 +15,16 @@ namespace Castd.Daemon.Hosting;
 /// lets through; for the rest one <c>ERR 429</c> (their address's rate) or <c>ERR 503</c> (the total) line and a close,
 /// straight on the accepted socket, with no Kestrel connection, pipe or request line behind it.
 /// </summary>
-internal sealed class ViewerListener(Socket listenSocket, SocketConnectionContextFactory connections, ViewerConnectRate rate, ViewerCounters counters, ILogger logger)
+internal sealed class ViewerListener(Socket listenSocket, SocketConnectionContextFactory connections, ViewerConnectRate rate, StreamLifecycle lifecycle, ILogger logger)
     : IConnectionListener
 {
     /// <summary>Out of file descriptors: accepting again at once would spin; a moment lets connections close.</summary>
     private static readonly TimeSpan DescriptorsExhaustedPause = TimeSpan.FromMilliseconds(20);
 
-    private readonly (string Text, byte[] Line) _addressRefusal =
+    private readonly (StreamRefusal Refusal, byte[] Line) _addressRefusal =
         Refusal(ViewerReply.TooManyStreams, $"too many connections from your address: at most {rate.PerAddressPerSecond} a second");
 
-    private readonly (string Text, byte[] Line) _totalRefusal =
+    private readonly (StreamRefusal Refusal, byte[] Line) _totalRefusal =
         Refusal(ViewerReply.Unavailable, $"too many new connections: at most {rate.TotalPerSecond} a second, try again");
 
     public EndPoint EndPoint => listenSocket.LocalEndPoint!;
@@ -64,10 +65,9 @@ internal sealed class ViewerListener(Socket listenSocket, SocketConnectionContex
 
     private void Refuse(Socket socket, int code)
     {
-        var (text, line) = code == ViewerReply.TooManyStreams ? _addressRefusal : _totalRefusal;
-        counters.CountRefusal(code);
+        var (refusal, line) = code == ViewerReply.TooManyStreams ? _addressRefusal : _totalRefusal;
         // The endpoint, not its text: the message formats it only when debug logging is on.
-        Log.ViewerRefused(logger, socket.RemoteEndPoint, code, text);
+        lifecycle.CountRefusal(StreamKind.Viewer, socket.RemoteEndPoint, refusal);
         try
         {
             // A fresh socket's send buffer is empty: the line goes without waiting, even on a blocking send.
@@ -79,12 +79,12 @@ internal sealed class ViewerListener(Socket listenSocket, SocketConnectionContex
         socket.Dispose();
     }
 
-    /// <summary>A refusal's text and its ERR line, formatted once as every refusal on the stream port is.</summary>
-    private static (string Text, byte[] Line) Refusal(int code, string text)
+    /// <summary>A refusal and its ERR line, formatted once as every refusal on the stream port is.</summary>
+    private static (StreamRefusal Refusal, byte[] Line) Refusal(int code, string text)
     {
         var line = new ArrayBufferWriter<byte>();
         ViewerReply.WriteError(line, code, text);
-        return (text, line.WrittenSpan.ToArray());
+        return (new StreamRefusal(code, text), line.WrittenSpan.ToArray());
     }
 
     public ValueTask UnbindAsync(CancellationToken cancellationToken = default)

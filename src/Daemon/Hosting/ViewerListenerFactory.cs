@@ -1,4 +1,5 @@
 using System.Net;
+using Castd.Daemon.Streams;
 using Castd.Daemon.Viewers;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
@@ -9,7 +10,7 @@ namespace Castd.Daemon.Hosting;
 /// Binds the stream port's endpoints (and only those: Kestrel asks <see cref="CanBind"/>) to a
 /// <see cref="ViewerListener"/>; HTTP and relay endpoints stay on Kestrel's socket transport.
 /// </summary>
-internal sealed class ViewerListenerFactory(StreamEndPoints streamEndPoints, ViewerConnectRate rate, ViewerCounters counters, ILoggerFactory loggers)
+internal sealed class ViewerListenerFactory(StreamEndPoints streamEndPoints, ViewerConnectRate rate, StreamLifecycle lifecycle, ILoggerFactory loggers)
     : IConnectionListenerFactory, IConnectionListenerFactorySelector
 {
     public bool CanBind(EndPoint endpoint) => streamEndPoints.Contains(endpoint);
@@ -21,6 +22,6 @@ internal sealed class ViewerListenerFactory(StreamEndPoints streamEndPoints, Vie
         socket.Listen(CastdHost.ListenBacklog);
         var logger = loggers.CreateLogger<ViewerListener>();
         var connections = new SocketConnectionContextFactory(new SocketConnectionFactoryOptions(), logger);
-        return ValueTask.FromResult<IConnectionListener>(new ViewerListener(socket, connections, rate, counters, logger));
+        return ValueTask.FromResult<IConnectionListener>(new ViewerListener(socket, connections, rate, lifecycle, logger));
     }
 }

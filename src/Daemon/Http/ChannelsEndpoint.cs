@@ -4,7 +4,7 @@ namespace Castd.Daemon.Http;
 
 /// <summary>
 /// <c>GET /channels</c>: <c>{"channels":[{"id":"zato01","live":true,"viewers":3}]}</c>, sorted by id, for the watch
-/// page's picker and viewer count. Lists every channel castd knows, including ones only a viewer has asked for.
+/// page's picker and viewer count. Lists every channel the source has sent; a viewer's request creates none.
 /// </summary>
 internal static class ChannelsEndpoint
 {

@@ -1,8 +1,7 @@
 using Castd.Daemon.Channels;
 using Castd.Daemon.Ingest;
-using Castd.Daemon.Relay;
+using Castd.Daemon.Streams;
 using Castd.Daemon.Usage;
-using Castd.Daemon.Viewers;
 using Castd.Storage;
 
 namespace Castd.Daemon.Http;
@@ -11,7 +10,7 @@ namespace Castd.Daemon.Http;
 /// <c>degraded</c> while the state store has a problem.</summary>
 internal static class HealthEndpoint
 {
-    public static IResult Handle(IngestCounters ingest, ChannelRegistry channels, ViewerDirectory viewers, ViewerCounters viewerCounters, RelayCounters relays, UsageLedger usage, IStateBackend backend) =>
+    public static IResult Handle(IngestCounters ingest, ChannelRegistry channels, ViewerDirectory viewers, StreamCounters streams, UsageLedger usage, IStateBackend backend) =>
         Results.Json(
             new HealthResponse(
                 // Still alive (200, nothing to restart for) but not all well: writes are failing and being retried.
@@ -21,11 +20,11 @@ internal static class HealthEndpoint
                 ingest.ProtocolErrors,
                 viewers.Count,
                 channels.All.OrderBy(c => c.Name, StringComparer.Ordinal).Select(ChannelHealth.Of).ToList(),
-                viewerCounters.Disconnects,
-                viewerCounters.Refusals,
-                viewerCounters.HttpPlaybacks,
+                streams.Viewers.Disconnects,
+                streams.Refusals,
+                streams.HttpPlaybacks,
                 channels.RelayCount,
-                relays.Disconnects,
+                streams.Relays.Disconnects,
                 new UsageHealth(usage.Buffered, usage.DroppedMilliseconds, backend.Problem)),
             CastdJsonContext.Default.HealthResponse);
 }

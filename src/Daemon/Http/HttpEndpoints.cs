@@ -9,9 +9,9 @@ internal static class HttpEndpoints
     public static void MapCastdHttp(this IEndpointRouteBuilder app)
     {
         app.MapPost("/register", RegisterEndpoint.HandleAsync);
-        app.MapGet("/usage/{userId}", UsageEndpoint.Handle);
+        app.MapGet("/usage/{userId}", UsageEndpoint.HandleAsync);
         app.MapGet("/healthz", HealthEndpoint.Handle);
-        app.MapGet("/readyz", ReadyEndpoint.Handle);
+        app.MapGet("/readyz", ReadyEndpoint.HandleAsync);
         app.MapGet("/channels", ChannelsEndpoint.Handle);
         app.MapStreaming();
         app.MapChat();

@@ -1,4 +1,3 @@
-using Castd.Daemon.Hosting;
 using Castd.Daemon.Ingest;
 using Castd.Storage;
 
@@ -10,7 +9,7 @@ namespace Castd.Daemon.Http;
 /// </summary>
 internal static class ReadyEndpoint
 {
-    public static IResult Handle(IHostApplicationLifetime lifetime, IStateBackend backend, IngestCounters ingest, CastdOptions options)
+    public static async Task<IResult> HandleAsync(IHostApplicationLifetime lifetime, IStateBackend backend, IngestCounters ingest, IngestOptions options)
     {
         var problems = new List<string>();
         if (!lifetime.ApplicationStarted.IsCancellationRequested)
@@ -26,7 +25,7 @@ internal static class ReadyEndpoint
             try
             {
                 // A real read through the store (the answer does not matter): fails when RocksDB or Redis does.
-                backend.State.IsRegistered("-");
+                await backend.State.IsRegisteredAsync("-");
             }
             catch (StorageException ex)
             {

@@ -31,7 +31,7 @@ internal static class RegisterEndpoint
         }
         try
         {
-            store.Register(userId);
+            await store.RegisterAsync(userId);
             return Results.Ok();
         }
         catch (StorageException ex) when (ex.Unavailable)

@@ -21,32 +21,20 @@ internal static class StreamingEndpoints
         app.MapGet("/sessions/{user}", List);
     }
 
-    private static IResult Open(string? account, string? streamId, ISessionStore sessions) =>
-        Validate(account, streamId) ?? WithState(() => Describe(sessions.OpenHttp(account!, streamId!), StatusCodes.Status200OK));
+    private static async Task<IResult> Open(string? account, string? streamId, ISessionStore sessions) =>
+        Validate(account, streamId) ?? await WithState(async () => Describe(await sessions.OpenHttpAsync(account!, streamId!), StatusCodes.Status200OK));
 
-    private static IResult Heartbeat(string? account, string? streamId, ISessionStore sessions)
-    {
-        if (Validate(account, streamId) is { } invalid)
-        {
-            return invalid;
-        }
-        return WithState(() => sessions.Heartbeat(account!, streamId!) is { } session
+    private static async Task<IResult> Heartbeat(string? account, string? streamId, ISessionStore sessions) =>
+        Validate(account, streamId) ?? await WithState(async () => await sessions.HeartbeatAsync(account!, streamId!) is { } session
             ? Describe(session, session.Status == SessionStatus.Active ? StatusCodes.Status200OK : StatusCodes.Status400BadRequest)
             : NotFound(account!, streamId!));
-    }
 
-    private static IResult Close(string? account, string? streamId, ISessionStore sessions) =>
+    private static async Task<IResult> Close(string? account, string? streamId, ISessionStore sessions) =>
         Validate(account, streamId)
-        ?? WithState(() => sessions.CloseHttp(account!, streamId!) ? Results.NoContent() : NotFound(account!, streamId!));
+        ?? await WithState(async () => await sessions.CloseHttpAsync(account!, streamId!) ? Results.NoContent() : NotFound(account!, streamId!));
 
-    private static IResult List(string user, ISessionStore sessions)
-    {
-        if (!UserIds.IsValid(user))
-        {
-            return Error($"invalid user id: {UserIds.Rule}");
-        }
-        return WithState(() => Describe(user, sessions.List(user)));
-    }
+    private static async Task<IResult> List(string user, ISessionStore sessions) =>
+        UserIds.IsValid(user) ? await WithState(async () => Describe(user, await sessions.ListAsync(user))) : Error($"invalid user id: {UserIds.Rule}");
 
     private static IResult Describe(string user, IReadOnlyList<SessionInfo> sessions)
     {
@@ -60,11 +48,11 @@ internal static class StreamingEndpoints
         return Results.Json(new SessionListResponse(user, live), CastdJsonContext.Default.SessionListResponse);
     }
 
-    private static IResult WithState(Func<IResult> answer)
+    private static async Task<IResult> WithState(Func<Task<IResult>> answer)
     {
         try
         {
-            return answer();
+            return await answer();
         }
         catch (StorageException ex) when (ex.Unavailable)
         {

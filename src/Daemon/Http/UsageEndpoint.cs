@@ -7,7 +7,7 @@ namespace Castd.Daemon.Http;
 /// <summary><c>GET /usage/{user-id}</c>: <c>{"sessions":{"&lt;channel&gt;":&lt;seconds&gt;}}</c> for the last 24 hours (docs/http.md).</summary>
 internal static class UsageEndpoint
 {
-    public static IResult Handle(string userId, UsageReport report)
+    public static async Task<IResult> HandleAsync(string userId, UsageReport report)
     {
         if (!UserIds.IsValid(userId))
         {
@@ -15,7 +15,7 @@ internal static class UsageEndpoint
         }
         try
         {
-            return Results.Json(new UsageResponse(report.SecondsByChannel(userId)), CastdJsonContext.Default.UsageResponse);
+            return Results.Json(new UsageResponse(await report.SecondsByChannelAsync(userId)), CastdJsonContext.Default.UsageResponse);
         }
         catch (StorageException ex) when (ex.Unavailable)
         {

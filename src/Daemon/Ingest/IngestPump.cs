@@ -73,7 +73,7 @@ internal sealed class IngestPump(ChannelRegistry registry, PacketBufferPool pool
 
     private Channel Lookup(in SourcePacket packet)
     {
-        var channel = registry.GetOrCreate(packet.Channel);
+        var channel = registry.GetOrCreateFromSource(packet.Channel);
         if (!channel.Ring.IsStarted && !_known.Contains(channel))
         {
             _known.Add(channel);

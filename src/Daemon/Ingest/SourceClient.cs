@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using Castd.Daemon.Channels;
 using Castd.Daemon.Diagnostics;
-using Castd.Daemon.Hosting;
 using Castd.Protocol.Source;
 
 namespace Castd.Daemon.Ingest;
@@ -12,7 +12,8 @@ namespace Castd.Daemon.Ingest;
 /// PACKET_BATCH_SIZE packets, and redials with capped exponential backoff forever. Viewers stay connected throughout.
 /// </summary>
 internal sealed partial class SourceClient(
-    CastdOptions options,
+    IngestOptions options,
+    ChannelOptions channels,
     IngestPump pump,
     IngestCounters counters,
     TimeProvider time,
@@ -24,7 +25,7 @@ internal sealed partial class SourceClient(
     private static readonly TimeSpan InitialBackoff = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Gap timers are checked at a quarter of the gap timeout, so a gap is skipped at most 25 % late.</summary>
-    private TimeSpan TickInterval => options.Reorder.GapTimeout / 4;
+    private TimeSpan TickInterval => channels.Reorder.GapTimeout / 4;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -125,7 +126,7 @@ internal sealed partial class SourceClient(
 
     /// <summary>
     /// The ingest thread: a thread of castd's own, not the pool's, so a source packet never waits behind connection work
-    /// queued there (a connect storm's admissions held it for up to ~97 ms, bench/RESULTS.md "Where the wait was"). It
+    /// queued there (a connect storm's admissions held it for up to ~97 ms, bench/reliability/RESULTS.md "Where the wait was"). It
     /// receives into the pipe, whose inline reader runs the read loop right here; when nothing comes for a tick it wakes
     /// the loop anyway, so gap timeouts fire and a stalled frame is noticed on a silent source.
     /// </summary>
@@ -182,10 +183,10 @@ internal sealed partial class SourceClient(
                 try
                 {
                     var now = time.GetTimestamp();
-                    if (partialSince is { } since && options.SourceStallTimeout > TimeSpan.Zero && time.GetElapsedTime(since, now) > options.SourceStallTimeout)
+                    if (partialSince is { } since && options.StallTimeout > TimeSpan.Zero && time.GetElapsedTime(since, now) > options.StallTimeout)
                     {
                         // One source connection carries every channel: a hung frame would stall them all, so drop and redial.
-                        SourceProtocolException.Throw(SourceProtocolViolation.StalledFrame, (long)options.SourceStallTimeout.TotalMilliseconds);
+                        SourceProtocolException.Throw(SourceProtocolViolation.StalledFrame, (long)options.StallTimeout.TotalMilliseconds);
                     }
                     // A read a tick cancelled may still hold frames (those a full batch left behind, or bytes that
                     // came with the tick): they are handled like any others, or they would wait for the next byte to

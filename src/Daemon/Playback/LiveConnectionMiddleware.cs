@@ -1,17 +1,16 @@
 using System.Buffers;
-using Castd.Daemon.Viewers;
+using Castd.Daemon.Streams;
 using Castd.Protocol.Http;
 using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Connections.Features;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Castd.Daemon.Playback;
 
 /// <summary>
 /// Sits in front of Kestrel's HTTP on the HTTP port: a connection whose first bytes are <c>GET /live/</c> is a player
-/// (ffplay, mpv, VLC, ffmpeg, curl) and is served by castd itself (<see cref="LiveSession"/>), its stream going straight
-/// to the socket like a TCP viewer's; every other connection goes on to Kestrel untouched.
+/// (ffplay, mpv, VLC, ffmpeg, curl) and is served by castd itself (<see cref="PlayerProtocol"/> in the stream
+/// lifecycle), its stream going straight to the socket like a TCP viewer's; every other connection goes on to Kestrel
+/// untouched.
 /// </summary>
 /// <remarks>
 /// The peek consumes nothing and examines nothing, so Kestrel reads the same bytes at once. A pipe may not be told
@@ -24,17 +23,19 @@ internal static class LiveConnectionMiddleware
 
     public static void UseLivePlayback(this ListenOptions listen)
     {
-        var services = listen.ApplicationServices.GetRequiredService<ViewerServices>();
-        var stopping = listen.ApplicationServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
-        listen.Use(next => connection => RunAsync(connection, next, services, stopping));
+        var services = listen.ApplicationServices;
+        var lifecycle = services.GetRequiredService<StreamLifecycle>();
+        var protocol = services.GetRequiredService<PlayerProtocol>();
+        var timeout = services.GetRequiredService<StreamOptions>().HandshakeTimeout;
+        var stopping = services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        listen.Use(next => connection => RunAsync(connection, next, lifecycle, protocol, timeout, stopping));
     }
 
-    private static async Task RunAsync(ConnectionContext connection, ConnectionDelegate next, ViewerServices services, CancellationToken stopping)
+    private static async Task RunAsync(ConnectionContext connection, ConnectionDelegate next, StreamLifecycle lifecycle, PlayerProtocol protocol, TimeSpan timeout, CancellationToken stopping)
     {
-        if (await StartsWithLiveRequestAsync(connection, services.Options.HandshakeTimeout, stopping)
-            && connection.Features.Get<IConnectionSocketFeature>()?.Socket is { } socket)
+        if (await StartsWithLiveRequestAsync(connection, timeout, stopping))
         {
-            await new LiveSession(connection.Transport, socket, connection.RemoteEndPoint?.ToString(), services, stopping).RunAsync();
+            await lifecycle.RunAsync(new TransportStreamConnection(connection), connection.Transport.Input, protocol, stopping);
             return;
         }
         await next(connection);

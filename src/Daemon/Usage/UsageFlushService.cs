@@ -1,5 +1,4 @@
 using Castd.Daemon.Diagnostics;
-using Castd.Daemon.Hosting;
 using Castd.Storage;
 
 namespace Castd.Daemon.Usage;
@@ -9,7 +8,7 @@ namespace Castd.Daemon.Usage;
 /// one interval. Prunes buckets that left the 24-hour window, and flushes once more on a graceful stop.
 /// </summary>
 internal sealed class UsageFlushService(
-    CastdOptions options,
+    UsageOptions options,
     IStateStore store,
     UsageLedger ledger,
     ViewerDirectory viewers,
@@ -27,16 +26,16 @@ internal sealed class UsageFlushService(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(options.UsageFlushInterval, time);
+        using var timer = new PeriodicTimer(options.FlushInterval, time);
         var nextPrune = time.GetUtcNow();
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                FlushOnce();
+                await FlushOnceAsync();
                 if (time.GetUtcNow() >= nextPrune)
                 {
-                    Prune();
+                    await PruneAsync();
                     nextPrune = time.GetUtcNow() + PruneInterval;
                 }
             }
@@ -49,20 +48,25 @@ internal sealed class UsageFlushService(
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        Log.UsageFinalFlush(logger, FlushOnce());
+        Log.UsageFinalFlush(logger, await FlushOnceAsync());
     }
 
     /// <summary>Returns how many records went to the store.</summary>
-    internal int FlushOnce()
+    private async Task<int> FlushOnceAsync()
     {
         viewers.AccrueAll();
-        lock (ledger.FlushGate)
+        await ledger.FlushGate.WaitAsync();
+        try
         {
-            return Write(ledger.BeginFlush());
+            return await WriteAsync(ledger.BeginFlush());
+        }
+        finally
+        {
+            ledger.FlushGate.Release();
         }
     }
 
-    private int Write((List<UsageRecord> Records, long Id) next)
+    private async Task<int> WriteAsync((List<UsageRecord> Records, long Id) next)
     {
         var batch = next.Records;
         if (batch.Count == 0)
@@ -73,7 +77,7 @@ internal sealed class UsageFlushService(
         try
         {
             var started = time.GetTimestamp();
-            store.AddUsage(batch, next.Id);
+            await store.AddUsageAsync(batch, next.Id);
             metrics.RecordUsageFlush(time.GetElapsedTime(started), batch.Count);
             ledger.EndFlush(written: true);
             if (_failedAttempts > 0)
@@ -95,11 +99,11 @@ internal sealed class UsageFlushService(
         }
     }
 
-    private void Prune()
+    private async Task PruneAsync()
     {
         try
         {
-            var pruned = store.PruneUsage(UsageBuckets.WindowStart(time.GetUtcNow()));
+            var pruned = await store.PruneUsageAsync(UsageBuckets.WindowStart(time.GetUtcNow()));
             if (pruned > 0)
             {
                 Log.UsagePruned(logger, pruned);

@@ -1,4 +1,3 @@
-using Castd.Daemon.Hosting;
 using Castd.Storage;
 
 namespace Castd.Daemon.Usage;
@@ -8,9 +7,9 @@ namespace Castd.Daemon.Usage;
 /// away in numbered batches. A batch whose write failed stays as it is and is retried, with its number, before anything
 /// newer: a store that cannot tell whether a failed write landed (Redis) applies each number once, so nothing is lost
 /// and nothing is counted twice while the store is unhealthy. What waits is bounded (docs/fleet.md): past
-/// <see cref="CastdOptions.UsageBufferRecords"/> records, new watch time is dropped and counted.
+/// <see cref="UsageOptions.BufferRecords"/> records, new watch time is dropped and counted.
 /// </summary>
-internal sealed class UsageLedger(CastdOptions options, TimeProvider time)
+internal sealed class UsageLedger(UsageOptions options, TimeProvider time)
 {
     private readonly Lock _lock = new();
     private Dictionary<(string User, string Channel, long Bucket), long> _pending = [];
@@ -21,9 +20,9 @@ internal sealed class UsageLedger(CastdOptions options, TimeProvider time)
 
     /// <summary>
     /// Held by the flusher around its store write and by readers around "store + pending", so a reader never sees
-    /// a batch in both places or in neither.
+    /// a batch in both places or in neither. A semaphore, not a lock: both hold it across an asynchronous store call.
     /// </summary>
-    public Lock FlushGate { get; } = new();
+    public SemaphoreSlim FlushGate { get; } = new(1, 1);
 
     /// <summary>Records waiting for the store, the batch being written or retried included.</summary>
     public int Buffered
@@ -50,7 +49,7 @@ internal sealed class UsageLedger(CastdOptions options, TimeProvider time)
             {
                 _pending[key] = sum + milliseconds;
             }
-            else if (_pending.Count + _flushing.Count < options.UsageBufferRecords)
+            else if (_pending.Count + _flushing.Count < options.BufferRecords)
             {
                 _pending[key] = milliseconds;
             }

@@ -6,15 +6,20 @@ namespace Castd.Daemon.Usage;
 internal sealed class UsageReport(IStateStore store, UsageLedger ledger, ViewerDirectory viewers, TimeProvider time)
 {
     /// <summary>Whole seconds per channel; channels under one second are left out.</summary>
-    public SortedDictionary<string, long> SecondsByChannel(string userId)
+    public async ValueTask<SortedDictionary<string, long>> SecondsByChannelAsync(string userId)
     {
         viewers.AccrueAll();
         var since = UsageBuckets.WindowStart(time.GetUtcNow());
         Dictionary<string, long> totals;
-        lock (ledger.FlushGate)
+        await ledger.FlushGate.WaitAsync();
+        try
         {
-            totals = new Dictionary<string, long>(store.GetUsage(userId, since));
+            totals = new Dictionary<string, long>(await store.GetUsageAsync(userId, since));
             ledger.AddPendingTo(userId, since, totals);
+        }
+        finally
+        {
+            ledger.FlushGate.Release();
         }
         var seconds = new SortedDictionary<string, long>(StringComparer.Ordinal);
         foreach (var (channel, ms) in totals)

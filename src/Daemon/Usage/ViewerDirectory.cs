@@ -10,7 +10,7 @@ internal sealed class ViewerDirectory(UsageLedger ledger, TimeProvider time)
 
     public int Count => _viewers.Count;
 
-    public ActiveViewer Join(string userId, Channel channel)
+    public ActiveViewer Join(string userId, ChannelSubscription channel)
     {
         var viewer = new ActiveViewer(userId, channel, time.GetTimestamp());
         _viewers.TryAdd(viewer, 0);
@@ -38,7 +38,7 @@ internal sealed class ViewerDirectory(UsageLedger ledger, TimeProvider time)
         var watched = viewer.TakeWatched(now);
         if (watched > 0)
         {
-            ledger.Add(viewer.UserId, viewer.Channel.Name, watched * 1000 / time.TimestampFrequency);
+            ledger.Add(viewer.UserId, viewer.ChannelName, watched * 1000 / time.TimestampFrequency);
         }
     }
 }

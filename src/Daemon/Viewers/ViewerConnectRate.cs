@@ -18,11 +18,12 @@ internal sealed class ViewerConnectRate : IDisposable
     private readonly TokenBucketRateLimiter? _total;
     private readonly IPNetwork[] _exempt;
 
-    public ViewerConnectRate(int perAddressPerSecond, int totalPerSecond, IPNetwork[] exempt)
+    public ViewerConnectRate(ViewerConnectOptions options)
     {
+        var (perAddressPerSecond, totalPerSecond) = (options.PerAddress, options.PerSecond);
         PerAddressPerSecond = perAddressPerSecond;
         TotalPerSecond = totalPerSecond;
-        _exempt = exempt;
+        _exempt = options.Exempt;
         if (perAddressPerSecond > 0)
         {
             // The partitioned limiter's own heartbeat refills every bucket (and drops idle ones): no timer each.

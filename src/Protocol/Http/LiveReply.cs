@@ -15,7 +15,7 @@ public static class LiveReply
         LiveRequestError.HeadTooLarge => (431, "request head too large"),
         LiveRequestError.MethodNotAllowed => (405, "only GET plays a stream"),
         LiveRequestError.NotFound => (404, "no such stream: expected /live/<channel-id>.ts?user=<user-id>"),
-        LiveRequestError.InvalidChannelId => (400, "invalid channel id: six printable ASCII characters"),
+        LiveRequestError.InvalidChannelId => (400, $"invalid channel: {ChannelNames.Rule}"),
         LiveRequestError.MissingUserId => (400, "missing user: expected /live/<channel-id>.ts?user=<user-id>"),
         LiveRequestError.InvalidUserId => (400, $"invalid user id: {UserIds.Rule}"),
         _ => (400, "malformed request"),

@@ -101,7 +101,7 @@ public static class LiveRequestReader
         }
         Span<byte> decoded = stackalloc byte[path.Length];
         var channelLength = PercentDecode(path["/live/".Length..^".ts".Length], decoded);
-        if (channelLength < 0 || !ChannelId.TryRead(decoded[..channelLength], out var channel))
+        if (channelLength < 0 || !ChannelNames.IsValid(decoded[..channelLength]))
         {
             return LiveRequestError.InvalidChannelId;
         }
@@ -116,7 +116,7 @@ public static class LiveRequestReader
         {
             return LiveRequestError.InvalidUserId;
         }
-        request = new LiveRequest(Encoding.ASCII.GetString(userBytes[..userLength]), channel, chunked);
+        request = new LiveRequest(Encoding.ASCII.GetString(userBytes[..userLength]), Encoding.ASCII.GetString(decoded[..channelLength]), chunked);
         return LiveRequestError.None;
     }
 

@@ -6,11 +6,11 @@ namespace Castd.Protocol.Viewers;
 /// <summary>Parses the one request line a viewer sends on connect (docs/viewers.md).</summary>
 public static class ViewerHandshakeReader
 {
-    /// <summary>A 64-byte user id, a 6-byte channel and a few option words fit with room to spare.</summary>
+    /// <summary>A 64-byte user id, a 64-byte channel name and both option words fit with room to spare.</summary>
     public const int MaxLineLength = 256;
 
     /// <summary>
-    /// Grammar: user-id SP channel-id *2(SP option) [CR] LF, option = "framed" / "faststart", each at most once; docs/viewers.md, docs/playback.md.
+    /// Grammar: user-id SP channel *2(SP option) [CR] LF, option = "framed" / "faststart", each at most once; docs/viewers.md, docs/playback.md.
     /// NeedMoreData consumes nothing; InvalidData sets <paramref name="error"/>; Done consumes the line.
     /// </summary>
     public static OperationStatus TryRead(ref SequenceReader<byte> reader, out ViewerRequest request, out HandshakeError error)
@@ -64,7 +64,8 @@ public static class ViewerHandshakeReader
         {
             return user.IsEmpty ? HandshakeError.Malformed : HandshakeError.InvalidUserId;
         }
-        if (!ChannelId.TryRead(line[words[1]], out var channel))
+        var channel = line[words[1]];
+        if (!ChannelNames.IsValid(channel))
         {
             return HandshakeError.InvalidChannelId;
         }
@@ -87,7 +88,7 @@ public static class ViewerHandshakeReader
                 return HandshakeError.UnknownOption;
             }
         }
-        request = new ViewerRequest(Encoding.ASCII.GetString(user), channel, framed, fastStart);
+        request = new ViewerRequest(Encoding.ASCII.GetString(user), Encoding.ASCII.GetString(channel), framed, fastStart);
         return HandshakeError.None;
     }
 

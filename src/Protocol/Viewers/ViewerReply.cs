@@ -17,7 +17,7 @@ public static class ViewerReply
     {
         HandshakeError.LineTooLong => (TooLong, $"request line longer than {ViewerHandshakeReader.MaxLineLength} bytes"),
         HandshakeError.InvalidUserId => (BadRequest, $"invalid user id: {UserIds.Rule}"),
-        HandshakeError.InvalidChannelId => (BadRequest, "invalid channel id: six printable ASCII characters"),
+        HandshakeError.InvalidChannelId => (BadRequest, $"invalid channel: {ChannelNames.Rule}"),
         HandshakeError.UnknownOption => (BadRequest, "unknown or repeated option: the options are 'framed' and 'faststart'"),
         _ => (BadRequest, "malformed request: expected '<user-id> <channel-id> [framed] [faststart]'"),
     };

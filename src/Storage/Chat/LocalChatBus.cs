@@ -7,13 +7,13 @@ public sealed class LocalChatBus : IChatBus
 
     private static readonly ChatClaim Claim = new("", "local");
 
-    public ChatClaim? TryClaim(string handle, int limit) => Claim;
+    public ValueTask<ChatClaim?> TryClaimAsync(string handle, int limit) => ValueTask.FromResult<ChatClaim?>(Claim);
 
     public void Release(ChatClaim claim)
     {
     }
 
-    public bool IsOnlineElsewhere(string handle) => false;
+    public ValueTask<bool> IsOnlineElsewhereAsync(string handle) => ValueTask.FromResult(false);
 
     public void Subscribe(ChatTopic topic, string name)
     {
@@ -23,9 +23,7 @@ public sealed class LocalChatBus : IChatBus
     {
     }
 
-    public void Publish(ChatTopic topic, ReadOnlySpan<byte> name, ReadOnlySpan<byte> frame)
-    {
-    }
+    public Task PublishAsync(ChatTopic topic, ReadOnlySpan<byte> name, ReadOnlySpan<byte> frame) => Task.CompletedTask;
 
     public void Listen(Action<ChatTopic, string, ReadOnlyMemory<byte>> received)
     {

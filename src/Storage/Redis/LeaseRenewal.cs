@@ -5,7 +5,7 @@ namespace Castd.Storage.Redis;
 /// viewer or chat connection run out. When the process dies the renewals stop and the leases expire by themselves
 /// within the TTL: that is how a killed edge's sessions end (docs/relay.md).
 /// </summary>
-internal sealed class LeaseRenewal : IDisposable
+internal sealed class LeaseRenewal : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
@@ -37,10 +37,11 @@ internal sealed class LeaseRenewal : IDisposable
         }
     }
 
-    public void Dispose()
+    public async ValueTask DisposeAsync()
     {
-        _stop.Cancel();
-        _loop.Wait(TimeSpan.FromSeconds(5));
+        await _stop.CancelAsync();
+        // The loop ends at its next await; a renewal in flight is bounded by the Redis timeout.
+        await _loop;
         _stop.Dispose();
     }
 }

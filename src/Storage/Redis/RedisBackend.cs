@@ -14,14 +14,6 @@ internal sealed class RedisBackend : IStateBackend
     /// StackExchange.Redis' backlog; 2 s bounds a node that accepts but does not answer.</summary>
     private const int DefaultTimeoutMs = 2000;
 
-    /// <summary>
-    /// The store interfaces are synchronous (RocksDB answers in microseconds), so with Redis each call holds a pool
-    /// thread for a round trip, and StackExchange.Redis completes it on a pool thread too. A burst of admissions (200
-    /// viewers at once) outruns the pool's injection of about two threads a second and ends in timeouts, so the pool
-    /// starts with enough threads for the concurrency an edge sees: 256 waiting calls is ~8 MB of committed stack.
-    /// </summary>
-    private const int MinPoolThreads = 256;
-
     private readonly ConnectionMultiplexer _redis;
     private readonly RedisSessionStore _sessions;
     private readonly RedisChatBus _chat;
@@ -54,7 +46,7 @@ internal sealed class RedisBackend : IStateBackend
     }
 
     /// <exception cref="StorageException">The configuration string is malformed.</exception>
-    public static RedisBackend Connect(StateBackendOptions options)
+    public static async Task<RedisBackend> ConnectAsync(StateBackendOptions options)
     {
         var text = options.Redis!;
         ConfigurationOptions config;
@@ -80,15 +72,13 @@ internal sealed class RedisBackend : IStateBackend
             config.AsyncTimeout = DefaultTimeoutMs;
         }
         config.ClientName ??= "castd";
-        ThreadPool.GetMinThreads(out var workers, out var completions);
-        ThreadPool.SetMinThreads(Math.Max(workers, MinPoolThreads), completions);
-        return new RedisBackend(ConnectionMultiplexer.Connect(config), options);
+        return new RedisBackend(await ConnectionMultiplexer.ConnectAsync(config), options);
     }
 
-    public void Dispose()
+    public async ValueTask DisposeAsync()
     {
-        _sessions.Dispose();
-        _chat.Dispose();
-        _redis.Dispose();
+        await _sessions.DisposeAsync();
+        await _chat.DisposeAsync();
+        await _redis.DisposeAsync();
     }
 }

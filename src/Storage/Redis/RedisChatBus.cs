@@ -13,7 +13,7 @@ namespace Castd.Storage.Redis;
 /// Each castd subscribes only to the handles and rooms it has connections in.
 /// </summary>
 /// <remarks>A publication is <c>writer-length (1 byte) | writer | frame</c>, so the castd that sent it skips it.</remarks>
-internal sealed class RedisChatBus : IChatBus, IDisposable
+internal sealed class RedisChatBus : IChatBus, IAsyncDisposable
 {
     private readonly IDatabase _db;
     private readonly ISubscriber _subscriber;
@@ -36,10 +36,10 @@ internal sealed class RedisChatBus : IChatBus, IDisposable
         _renewal = new LeaseRenewal(ttl, time, RenewClaimsAsync);
     }
 
-    public ChatClaim? TryClaim(string handle, int limit)
+    public async ValueTask<ChatClaim?> TryClaimAsync(string handle, int limit)
     {
         var claim = new ChatClaim(handle, string.Create(CultureInfo.InvariantCulture, $"{_claimPrefix}{Interlocked.Increment(ref _nextId):x}"));
-        if ((long)Evaluate("claim a chat connection", RedisScripts.ClaimChat, handle, [claim.Id, limit, _ttl]) == 0)
+        if ((long)await EvaluateAsync("claim a chat connection", RedisScripts.ClaimChat, handle, [claim.Id, limit, _ttl]) == 0)
         {
             return null;
         }
@@ -58,7 +58,7 @@ internal sealed class RedisChatBus : IChatBus, IDisposable
         {
             try
             {
-                _db.SortedSetRemove(RedisKeys.ChatClaims(claim.Handle), claim.Id, CommandFlags.FireAndForget);
+                _ = _db.SortedSetRemoveAsync(RedisKeys.ChatClaims(claim.Handle), claim.Id, CommandFlags.FireAndForget);
             }
             catch (Exception e) when (RedisFailure.Is(e))
             {
@@ -67,8 +67,8 @@ internal sealed class RedisChatBus : IChatBus, IDisposable
         }
     }
 
-    public bool IsOnlineElsewhere(string handle) =>
-        (long)Evaluate("look a handle up", RedisScripts.CountChatElsewhere, handle, [_claimPrefix]) > 0;
+    public async ValueTask<bool> IsOnlineElsewhereAsync(string handle) =>
+        (long)await EvaluateAsync("look a handle up", RedisScripts.CountChatElsewhere, handle, [_claimPrefix]) > 0;
 
     public void Listen(Action<ChatTopic, string, ReadOnlyMemory<byte>> received) => _received = received;
 
@@ -79,14 +79,9 @@ internal sealed class RedisChatBus : IChatBus, IDisposable
             var count = _subscriptions.GetValueOrDefault((topic, name));
             if (count == 0)
             {
-                try
-                {
-                    _subscriber.Subscribe(Channel(topic, name), (_, message) => OnMessage(topic, name, message));
-                }
-                catch (Exception e) when (RedisFailure.Is(e))
-                {
-                    // The multiplexer keeps the subscription in its table and makes it when it reconnects.
-                }
+                // Issued in order under the lock, so a later unsubscribe cannot overtake it. Unreachable, the multiplexer
+                // keeps the subscription in its table and makes it when it reconnects.
+                Forget(() => _subscriber.SubscribeAsync(Channel(topic, name), (_, message) => OnMessage(topic, name, message)));
             }
             _subscriptions[(topic, name)] = count + 1;
         }
@@ -103,26 +98,27 @@ internal sealed class RedisChatBus : IChatBus, IDisposable
                 return;
             }
             _subscriptions.Remove((topic, name));
-            try
-            {
-                _subscriber.Unsubscribe(Channel(topic, name), flags: CommandFlags.FireAndForget);
-            }
-            catch (Exception e) when (RedisFailure.Is(e))
-            {
-                // StackExchange.Redis forgets the subscription anyway and does not restore it on reconnect.
-            }
+            // StackExchange.Redis forgets the subscription even when Redis cannot be told, and does not restore it.
+            Forget(() => _subscriber.UnsubscribeAsync(Channel(topic, name), flags: CommandFlags.FireAndForget));
         }
     }
 
-    public void Publish(ChatTopic topic, ReadOnlySpan<byte> name, ReadOnlySpan<byte> frame)
+    public Task PublishAsync(ChatTopic topic, ReadOnlySpan<byte> name, ReadOnlySpan<byte> frame)
     {
         var message = new byte[1 + _writer.Length + frame.Length];
         message[0] = (byte)_writer.Length;
         _writer.CopyTo(message, 1);
         frame.CopyTo(message.AsSpan(1 + _writer.Length));
+        return PublishAsync(Channel(topic, Encoding.ASCII.GetString(name)), message);
+    }
+
+    public ValueTask DisposeAsync() => _renewal.DisposeAsync();
+
+    private async Task PublishAsync(RedisChannel channel, byte[] message)
+    {
         try
         {
-            _subscriber.Publish(Channel(topic, Encoding.ASCII.GetString(name)), message);
+            await _subscriber.PublishAsync(channel, message);
         }
         catch (Exception e) when (RedisFailure.Is(e))
         {
@@ -130,7 +126,17 @@ internal sealed class RedisChatBus : IChatBus, IDisposable
         }
     }
 
-    public void Dispose() => _renewal.Dispose();
+    /// <summary>Starts a call nobody waits for; a failure (Redis unreachable) is observed and dropped.</summary>
+    private static void Forget(Func<Task> start)
+    {
+        try
+        {
+            start().ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+        catch (Exception e) when (RedisFailure.Is(e))
+        {
+        }
+    }
 
     private void OnMessage(ChatTopic topic, string name, RedisValue message)
     {
@@ -147,11 +153,11 @@ internal sealed class RedisChatBus : IChatBus, IDisposable
         }
     }
 
-    private RedisResult Evaluate(string operation, string script, string handle, RedisValue[] values)
+    private async Task<RedisResult> EvaluateAsync(string operation, string script, string handle, RedisValue[] values)
     {
         try
         {
-            return _db.ScriptEvaluate(script, [RedisKeys.ChatClaims(handle)], values);
+            return await _db.ScriptEvaluateAsync(script, [RedisKeys.ChatClaims(handle)], values);
         }
         catch (Exception e) when (RedisFailure.Is(e))
         {

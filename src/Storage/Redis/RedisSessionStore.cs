@@ -16,7 +16,7 @@ namespace Castd.Storage.Redis;
 /// <see cref="CountActive"/> and <see cref="DroppedTotal"/> are this castd's share (its viewers, its refusals):
 /// summing them over the fleet is the monitoring system's job, not a scan of Redis per scrape.
 /// </remarks>
-internal sealed class RedisSessionStore : ISessionStore, IDisposable
+internal sealed class RedisSessionStore : ISessionStore, IAsyncDisposable
 {
     private readonly IDatabase _db;
     private readonly string _writer;
@@ -37,22 +37,22 @@ internal sealed class RedisSessionStore : ISessionStore, IDisposable
 
     public int CountActive() => _viewers.Count;
 
-    public SessionInfo OpenHttp(string account, string streamId) => Open(account, "h:" + streamId, "h", streamId);
+    public ValueTask<SessionInfo> OpenHttpAsync(string account, string streamId) => OpenAsync(account, "h:" + streamId, "h", streamId);
 
-    public SessionInfo? Heartbeat(string account, string streamId)
+    public async ValueTask<SessionInfo?> HeartbeatAsync(string account, string streamId)
     {
         var id = "h:" + streamId;
-        var record = Evaluate("renew a session", RedisScripts.Heartbeat, account, [id, _ttl]);
+        var record = await EvaluateAsync("renew a session", RedisScripts.Heartbeat, account, [id, _ttl]);
         return record.IsNull ? null : RedisSessionRecord.Parse(id, account, (string)record!);
     }
 
-    public bool CloseHttp(string account, string streamId) =>
-        (long)Evaluate("end a session", RedisScripts.Close, account, ["h:" + streamId]) == 1;
+    public async ValueTask<bool> CloseHttpAsync(string account, string streamId) =>
+        (long)await EvaluateAsync("end a session", RedisScripts.Close, account, ["h:" + streamId]) == 1;
 
-    public SessionInfo OpenStream(string account, string channel)
+    public async ValueTask<SessionInfo> OpenStreamAsync(string account, string channel)
     {
         var id = string.Create(CultureInfo.InvariantCulture, $"s:{_writer}:{Interlocked.Increment(ref _nextId):x}");
-        var session = Open(account, id, "s", channel);
+        var session = await OpenAsync(account, id, "s", channel);
         if (session.Status == SessionStatus.Active)
         {
             _viewers[id] = new ViewerLease(account, RedisSessionRecord.Format(session));
@@ -74,7 +74,7 @@ internal sealed class RedisSessionStore : ISessionStore, IDisposable
             lease.Closed = true;
             try
             {
-                _db.ScriptEvaluate(RedisScripts.Close, Keys(session.Account), [session.Id], CommandFlags.FireAndForget);
+                _ = _db.ScriptEvaluateAsync(RedisScripts.Close, Keys(session.Account), [session.Id], CommandFlags.FireAndForget);
             }
             catch (Exception e) when (RedisFailure.Is(e))
             {
@@ -82,9 +82,9 @@ internal sealed class RedisSessionStore : ISessionStore, IDisposable
         }
     }
 
-    public IReadOnlyList<SessionInfo> List(string account)
+    public async ValueTask<IReadOnlyList<SessionInfo>> ListAsync(string account)
     {
-        var fields = (RedisValue[])Evaluate("list sessions", RedisScripts.List, account, [])!;
+        var fields = (RedisValue[])(await EvaluateAsync("list sessions", RedisScripts.List, account, []))!;
         var sessions = new List<SessionInfo>(fields.Length / 2);
         for (var i = 0; i + 1 < fields.Length; i += 2)
         {
@@ -97,11 +97,11 @@ internal sealed class RedisSessionStore : ISessionStore, IDisposable
     /// <summary>Redis expires leases itself; nothing here holds memory for a session that ended.</summary>
     public int Sweep() => 0;
 
-    public void Dispose() => _renewal.Dispose();
+    public ValueTask DisposeAsync() => _renewal.DisposeAsync();
 
-    private SessionInfo Open(string account, string id, string kind, string key)
+    private async ValueTask<SessionInfo> OpenAsync(string account, string id, string kind, string key)
     {
-        var session = RedisSessionRecord.Parse(id, account, (string)Evaluate("open a session", RedisScripts.Open, account, [id, kind, key, _limit, _ttl])!);
+        var session = RedisSessionRecord.Parse(id, account, (string)(await EvaluateAsync("open a session", RedisScripts.Open, account, [id, kind, key, _limit, _ttl]))!);
         if (session.Status == SessionStatus.Dropped)
         {
             Interlocked.Increment(ref _dropped);
@@ -109,11 +109,11 @@ internal sealed class RedisSessionStore : ISessionStore, IDisposable
         return session;
     }
 
-    private RedisResult Evaluate(string operation, string script, string account, RedisValue[] values)
+    private async Task<RedisResult> EvaluateAsync(string operation, string script, string account, RedisValue[] values)
     {
         try
         {
-            return _db.ScriptEvaluate(script, Keys(account), values);
+            return await _db.ScriptEvaluateAsync(script, Keys(account), values);
         }
         catch (Exception e) when (RedisFailure.Is(e))
         {

@@ -12,12 +12,12 @@ internal sealed class RedisStateStore(IDatabase db, string writer) : IStateStore
 {
     private const int HourSeconds = 3600;
 
-    public bool Register(string userId)
+    public async ValueTask<bool> RegisterAsync(string userId)
     {
         ArgumentException.ThrowIfNullOrEmpty(userId);
         try
         {
-            return db.StringSet(RedisKeys.Registration(userId), RedisValue.EmptyString, when: When.NotExists);
+            return await db.StringSetAsync(RedisKeys.Registration(userId), RedisValue.EmptyString, when: When.NotExists);
         }
         catch (Exception e) when (RedisFailure.Is(e))
         {
@@ -25,12 +25,12 @@ internal sealed class RedisStateStore(IDatabase db, string writer) : IStateStore
         }
     }
 
-    public bool IsRegistered(string userId)
+    public async ValueTask<bool> IsRegisteredAsync(string userId)
     {
         ArgumentException.ThrowIfNullOrEmpty(userId);
         try
         {
-            return db.KeyExists(RedisKeys.Registration(userId));
+            return await db.KeyExistsAsync(RedisKeys.Registration(userId));
         }
         catch (Exception e) when (RedisFailure.Is(e))
         {
@@ -43,7 +43,7 @@ internal sealed class RedisStateStore(IDatabase db, string writer) : IStateStore
     /// When some fail the whole call throws and the caller retries the same batch: the users already written skip it
     /// because the script records this writer's batch number beside their usage, in the same atomic step.
     /// </remarks>
-    public void AddUsage(IReadOnlyList<UsageRecord> records, long batchId)
+    public async ValueTask AddUsageAsync(IReadOnlyList<UsageRecord> records, long batchId)
     {
         ArgumentNullException.ThrowIfNull(records);
         foreach (var record in records)
@@ -59,7 +59,7 @@ internal sealed class RedisStateStore(IDatabase db, string writer) : IStateStore
             .ToArray();
         try
         {
-            Task.WaitAll(writes);
+            await Task.WhenAll(writes);
         }
         catch (Exception e) when (RedisFailure.Is(e))
         {
@@ -67,7 +67,7 @@ internal sealed class RedisStateStore(IDatabase db, string writer) : IStateStore
         }
     }
 
-    public IReadOnlyDictionary<string, long> GetUsage(string userId, long sinceBucket)
+    public async ValueTask<IReadOnlyDictionary<string, long>> GetUsageAsync(string userId, long sinceBucket)
     {
         ArgumentException.ThrowIfNullOrEmpty(userId);
         var since = Math.Max(sinceBucket, 0);
@@ -81,7 +81,7 @@ internal sealed class RedisStateStore(IDatabase db, string writer) : IStateStore
         RedisResult[] hours;
         try
         {
-            hours = (RedisResult[])db.ScriptEvaluate(RedisScripts.GetUsage, keys)!;
+            hours = (RedisResult[])(await db.ScriptEvaluateAsync(RedisScripts.GetUsage, keys))!;
         }
         catch (Exception e) when (RedisFailure.Is(e))
         {
@@ -104,7 +104,7 @@ internal sealed class RedisStateStore(IDatabase db, string writer) : IStateStore
     }
 
     /// <summary>Redis expires each hour of usage a day after it ends (EXPIREAT in the write script).</summary>
-    public int PruneUsage(long beforeBucket) => 0;
+    public ValueTask<int> PruneUsageAsync(long beforeBucket) => ValueTask.FromResult(0);
 
     public void Dispose()
     {

@@ -29,7 +29,7 @@ public sealed class InMemorySessionStore(int maxPerAccount, TimeSpan ttl, TimePr
         return active;
     }
 
-    public SessionInfo OpenHttp(string account, string streamId) =>
+    public ValueTask<SessionInfo> OpenHttpAsync(string account, string streamId) =>
         InLiveAccount(account, (Store: this, Limit: maxPerAccount, Account: account, StreamId: streamId), static (sessions, now, s) =>
         {
             if (sessions.FindHttp(s.StreamId) is { } existing)
@@ -41,7 +41,9 @@ public sealed class InMemorySessionStore(int maxPerAccount, TimeSpan ttl, TimePr
             return sessions.Add(s.Store.NewInfo(s.Account, SessionKind.Http, s.StreamId, now, admitted), now).Info;
         });
 
-    public SessionInfo? Heartbeat(string account, string streamId)
+    public ValueTask<SessionInfo?> HeartbeatAsync(string account, string streamId) => ValueTask.FromResult(Heartbeat(account, streamId));
+
+    private SessionInfo? Heartbeat(string account, string streamId)
     {
         if (!_accounts.TryGetValue(account, out var sessions))
         {
@@ -60,7 +62,9 @@ public sealed class InMemorySessionStore(int maxPerAccount, TimeSpan ttl, TimePr
         }
     }
 
-    public bool CloseHttp(string account, string streamId)
+    public ValueTask<bool> CloseHttpAsync(string account, string streamId) => ValueTask.FromResult(CloseHttp(account, streamId));
+
+    private bool CloseHttp(string account, string streamId)
     {
         if (!_accounts.TryGetValue(account, out var sessions))
         {
@@ -73,7 +77,7 @@ public sealed class InMemorySessionStore(int maxPerAccount, TimeSpan ttl, TimePr
         }
     }
 
-    public SessionInfo OpenStream(string account, string channel) =>
+    public ValueTask<SessionInfo> OpenStreamAsync(string account, string channel) =>
         InLiveAccount(account, (Store: this, Limit: maxPerAccount, Account: account, Channel: channel), static (sessions, now, s) =>
         {
             var admitted = sessions.ActiveCount < s.Limit;
@@ -87,7 +91,7 @@ public sealed class InMemorySessionStore(int maxPerAccount, TimeSpan ttl, TimePr
     /// has not retired (a retired one is already out of the map: take the fresh one). The state is passed through so
     /// the static callback allocates nothing.
     /// </summary>
-    private SessionInfo InLiveAccount<TState>(string account, TState state, Func<Account, DateTimeOffset, TState, SessionInfo> open)
+    private ValueTask<SessionInfo> InLiveAccount<TState>(string account, TState state, Func<Account, DateTimeOffset, TState, SessionInfo> open)
     {
         while (true)
         {
@@ -100,7 +104,7 @@ public sealed class InMemorySessionStore(int maxPerAccount, TimeSpan ttl, TimePr
                 }
                 var now = time.GetUtcNow();
                 sessions.Expire(now, ttl);
-                return open(sessions, now, state);
+                return ValueTask.FromResult(open(sessions, now, state));
             }
         }
     }
@@ -116,16 +120,16 @@ public sealed class InMemorySessionStore(int maxPerAccount, TimeSpan ttl, TimePr
         }
     }
 
-    public IReadOnlyList<SessionInfo> List(string account)
+    public ValueTask<IReadOnlyList<SessionInfo>> ListAsync(string account)
     {
         if (!_accounts.TryGetValue(account, out var sessions))
         {
-            return [];
+            return ValueTask.FromResult<IReadOnlyList<SessionInfo>>([]);
         }
         lock (sessions)
         {
             sessions.Expire(time.GetUtcNow(), ttl);
-            return sessions.Infos();
+            return ValueTask.FromResult<IReadOnlyList<SessionInfo>>(sessions.Infos());
         }
     }
 

@@ -15,6 +15,8 @@ public sealed class LiveRequestReaderTests
         { "GET /live/zato01.ts?user=user-1 HTTP/1.0\r\n\r\n", "user-1", "zato01", false },
         { $"GET /live/zato01.ts?x=1&user=a%40b.c&y HTTP/1.1\r\n{Headers}", "a@b.c", "zato01", true },
         { "GET /live/%7E!AZaz.ts?user=u HTTP/1.1\r\n\r\n", "u", "~!AZaz", true },
+        // A name that can never be a live channel id: accepted, it simply never delivers.
+        { "GET /live/unknown.ts?user=u HTTP/1.1\r\n\r\n", "u", "unknown", true },
     };
 
     public static TheoryData<string, LiveRequestError> InvalidHeads => new()
@@ -25,7 +27,8 @@ public sealed class LiveRequestReaderTests
         { "GET /live/zato01.ts?user=..%2F..%2Fetc HTTP/1.1\r\n\r\n", LiveRequestError.InvalidUserId },
         { "GET /live/zato01.ts?user=nul%00 HTTP/1.1\r\n\r\n", LiveRequestError.InvalidUserId },
         { "GET /live/zato01.ts?user=%zz HTTP/1.1\r\n\r\n", LiveRequestError.InvalidUserId },
-        { "GET /live/zato1.ts?user=u HTTP/1.1\r\n\r\n", LiveRequestError.InvalidChannelId },
+        { $"GET /live/{new string('c', ChannelNames.MaxLength + 1)}.ts?user=u HTTP/1.1\r\n\r\n", LiveRequestError.InvalidChannelId },
+        { "GET /live/zato%2001.ts?user=u HTTP/1.1\r\n\r\n", LiveRequestError.InvalidChannelId },
         { "GET /live/zato01%.ts?user=u HTTP/1.1\r\n\r\n", LiveRequestError.InvalidChannelId },
         { "GET /live/zato01.m3u8?user=u HTTP/1.1\r\n\r\n", LiveRequestError.NotFound },
         { "GET /live/ HTTP/1.1\r\n\r\n", LiveRequestError.NotFound },
@@ -47,7 +50,7 @@ public sealed class LiveRequestReaderTests
             var status = LiveRequestReader.TryRead(ref reader, out var request, out var error);
 
             Assert.True(status == OperationStatus.Done, $"{shape}: {status} {error}");
-            Assert.Equal(new LiveRequest(user, ChannelId.Parse(channel), chunked), request);
+            Assert.Equal(new LiveRequest(user, channel, chunked), request);
             Assert.Equal(head.Length, reader.Consumed);
         }
     }
