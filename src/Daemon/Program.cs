@@ -41,7 +41,7 @@ await using (backend)
 {
     try
     {
-        await CastdHost.Build(args, options, passedSockets, backend).RunAsync();
+        await CastdHost.Build(args, options, passedSockets, backend, TimeProvider.System).RunAsync();
     }
     catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException or System.Net.Sockets.SocketException)
     {

@@ -34,7 +34,8 @@ internal sealed class InProcessCastd : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     /// <param name="settings">Environment settings over the test defaults, as castd would read them.</param>
-    public static async Task<InProcessCastd> StartAsync(string[] users, IReadOnlyDictionary<string, string>? settings = null)
+    /// <param name="time">castd's clock; the system's by default.</param>
+    public static async Task<InProcessCastd> StartAsync(string[] users, IReadOnlyDictionary<string, string>? settings = null, TimeProvider? time = null)
     {
         var data = new TempDirectory();
         var source = new TestSource();
@@ -60,8 +61,8 @@ internal sealed class InProcessCastd : IAsyncDisposable
         }
         var options = CastdOptions.FromEnvironment(environment.GetValueOrDefault);
         var backend = await StateBackends.OpenAsync(new StateBackendOptions(
-            options.Redis, options.DataDirectory, options.StoreWriteBufferBytes, options.Sessions.MaxStreamsPerUser, options.Sessions.Ttl, TimeProvider.System));
-        var app = CastdHost.Build([], options, null, backend);
+            options.Redis, options.DataDirectory, options.StoreWriteBufferBytes, options.Sessions.MaxStreamsPerUser, options.Sessions.Ttl, time ?? TimeProvider.System));
+        var app = CastdHost.Build([], options, null, backend, time ?? TimeProvider.System);
         await app.StartAsync();
         foreach (var user in users)
         {
@@ -75,6 +76,9 @@ internal sealed class InProcessCastd : IAsyncDisposable
         where T : notnull => _app.Services.GetRequiredService<T>();
 
     public async Task<JsonElement> HealthAsync() => await Http.GetFromJsonAsync<JsonElement>("/healthz");
+
+    public async Task<Dictionary<string, long>> UsageAsync(string user) =>
+        (await Http.GetFromJsonAsync<JsonElement>($"/usage/{user}")).GetProperty("sessions").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt64());
 
     public async ValueTask DisposeAsync()
     {

@@ -179,21 +179,21 @@ public sealed class SourceFaultTests
     }
 
     [Fact]
-    public async Task ChannelGoesSilent_ItsViewerStaysAndResumes_WatchTimeStopsMeanwhile_TheOtherChannelStreams()
+    public async Task ChannelGoesSilent_ItsViewerStaysAndResumes_TheOtherChannelStreams()
     {
         await using var setup = await TwoViewers.StartAsync();
         var (rig, one, two) = (setup.Rig, setup.One, setup.Two);
         await PaceAsync(rig.Source, 0, 50, ["chan01", "chan02"]);
 
-        // chan01 says nothing for 6 s (12 live timeouts) while chan02 goes on.
-        var silence = PaceAsync(rig.Source, 50, 350, ["chan02"]);
+        // chan01 says nothing for 2 s (4 live timeouts) while chan02 goes on.
+        var silence = PaceAsync(rig.Source, 50, 150, ["chan02"]);
         await Eventually.TrueAsync(async () => !await LiveAsync(rig.Castd, "chan01"));
         Assert.True(await LiveAsync(rig.Castd, "chan02"));
         await silence;
         Assert.False(one.Closed);
         await PaceAsync(rig.Source, 50, 100, ["chan01"]);
 
-        foreach (var (viewer, channel, count) in new[] { (one, 0, 100), (two, 1, 350) })
+        foreach (var (viewer, channel, count) in new[] { (one, 0, 100), (two, 1, 150) })
         {
             await viewer.WaitForAsync(b => TestViewer.ParseFramed(b).Count >= count, TimeSpan.FromSeconds(10));
             var frames = TestViewer.ParseFramed(viewer.Received);
@@ -201,16 +201,9 @@ public sealed class SourceFaultTests
             Assert.All(frames, f => Assert.Equal(TestPayloads.For(channel, f.Sequence), f.Payload));
         }
         Assert.True(await LiveAsync(rig.Castd, "chan01"));
-        // Nothing lost or counted as lost: silence is not a gap.
+        // Nothing lost or counted as lost: silence is not a gap. (That the silence is no watch time is tested exactly
+        // on an injected clock: Host/WatchTimeTests.)
         Assert.Equal(0, Channel(await rig.Castd.HealthAsync(), "chan01").GetProperty("lost").GetInt64());
-
-        // Watch time: erin ~3 s (2 s live and two 0.5 s live timeouts), frank ~7.5 s (7 s live and one), in whole seconds
-        // flushed every second; counting the silence would give erin ~8.5 s. The 1.5 s of margin is for rounding
-        // and a loaded machine's slower pacing (which only lengthens frank's share).
-        await Task.Delay(TimeSpan.FromSeconds(1.5));
-        var erin = (await rig.Castd.UsageAsync("erin"))["chan01"];
-        var frank = (await rig.Castd.UsageAsync("frank"))["chan02"];
-        Assert.True(frank - erin >= 3, $"erin {erin} s on the silent channel, frank {frank} s");
     }
 
     /// <summary>Sends <paramref name="from"/> up to <paramref name="to"/> on each channel, one every 20 ms, as media would.</summary>

@@ -1,11 +1,12 @@
 using Castd.Storage.Sessions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Castd.Tests.Storage;
 
 public sealed class SessionStoreTests
 {
     private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(10);
-    private readonly ManualTimeProvider _clock = new();
+    private readonly FakeTimeProvider _clock = new();
     private readonly InMemorySessionStore _store;
 
     public SessionStoreTests() => _store = new InMemorySessionStore(3, Ttl, _clock);

@@ -28,7 +28,8 @@ internal static class CastdHost
     internal const int ListenBacklog = 4096;
 
     /// <param name="passedSockets">Listening sockets from systemd socket activation; null to bind the configured ports.</param>
-    public static WebApplication Build(string[] args, CastdOptions options, (ulong Http, ulong Stream)? passedSockets, IStateBackend backend)
+    /// <param name="time">Every clock castd reads (packet times, watch time, timers): the system's, or a test's.</param>
+    public static WebApplication Build(string[] args, CastdOptions options, (ulong Http, ulong Stream)? passedSockets, IStateBackend backend, TimeProvider time)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
         builder.Services.AddSystemd();
@@ -80,7 +81,7 @@ internal static class CastdHost
         services.AddSingleton(backend.State);
         services.AddSingleton(backend.Sessions);
         services.AddSingleton(backend.Chat);
-        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(time);
         services.AddSingleton<PacketBufferPool>();
         services.AddSingleton<ChannelRegistry>();
         services.AddSingleton<IngestCounters>();
