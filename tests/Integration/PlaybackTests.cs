@@ -29,10 +29,9 @@ public sealed class PlaybackTests(ITestOutputHelper output) : IAsyncLifetime
         {
             await _castd.RegisterAsync(user);
         }
-        // Live for a second, so joins land mid-GOP at some point of the source's 2 s GOP.
+        // Live for about a second (~2.3 Mbit/s), so joins land mid-GOP at some point of the source's 2 s GOP.
         await using var probe = await TestViewer.ConnectAsync(_castd.StreamPort, "fan-4 zato01\n");
-        await probe.WaitForLengthAsync(1, TimeSpan.FromSeconds(10));
-        await Task.Delay(TimeSpan.FromSeconds(1));
+        await probe.WaitForLengthAsync(280_000, TimeSpan.FromSeconds(10));
     }
 
     public async Task DisposeAsync()
@@ -60,7 +59,8 @@ public sealed class PlaybackTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task HttpPlayback_ChunkedMp2t_StartsWithTheCachedGroup_KeyframeFirst()
     {
         await using var player = await TestViewer.ConnectAsync(_castd.HttpPort, $"GET /live/zato01.ts?user=fan-1 HTTP/1.1\r\nHost: castd\r\nUser-Agent: test\r\n\r\n");
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        // The cached group comes at once; 100 kB of body holds its first video packets.
+        await player.WaitForLengthAsync(100_000, TimeSpan.FromSeconds(10));
 
         var response = HttpResponseBytes.Parse(player.Received);
         Assert.Equal(200, response.Status);
@@ -122,13 +122,13 @@ public sealed class PlaybackTests(ITestOutputHelper output) : IAsyncLifetime
         await browser.WaitForAsync(b => Encoding.ASCII.GetString(b).Contains("\"status\":\"ok\"", StringComparison.Ordinal), TimeSpan.FromSeconds(5));
         var healthLength = browser.ReceivedLength;
         await browser.Socket.SendAsync(Encoding.ASCII.GetBytes("GET /live/zato01.ts?user=fan-1 HTTP/1.1\r\nHost: castd\r\n\r\n"));
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        await browser.WaitForLengthAsync(healthLength + 110_000, TimeSpan.FromSeconds(10));
 
         var response = HttpResponseBytes.Parse(browser.Received[(int)healthLength..]);
         Assert.Equal(200, response.Status);
         Assert.True(response.HasHeader("Content-Type: video/mp2t"), response.Head);
         Assert.True(FirstVideoPacket(response.Body).Key);
-        Assert.True(response.Body.Length > 100_000, $"{response.Body.Length} bytes in 3 s");
+        Assert.True(response.Body.Length > 100_000, $"{response.Body.Length} bytes of body");
     }
 
     [Theory]
@@ -182,9 +182,8 @@ public sealed class PlaybackTests(ITestOutputHelper output) : IAsyncLifetime
         // 256 KiB budget plus the cached group plus the sockets' buffers: at ~260 kB/s the stuck one is cut within seconds.
         await Eventually.TrueAsync(async () => (await _castd.HealthAsync()).GetProperty("viewerDisconnects").GetProperty("Slow").GetInt64() == 1,
             TimeSpan.FromSeconds(40));
-        var before = healthy.ReceivedLength;
-        await Task.Delay(TimeSpan.FromSeconds(1));
-        Assert.True(healthy.ReceivedLength > before + 100_000, "the reading player keeps getting the stream");
+        // The reading player keeps getting the stream.
+        await healthy.WaitForLengthAsync(healthy.ReceivedLength + 100_000, TimeSpan.FromSeconds(5));
     }
 
     private static (long Pos, bool Key) FirstVideoPacket(byte[] stream) => VideoPackets(stream)[0];
