@@ -30,6 +30,7 @@ public sealed class CastloadTests
     }
 
     [Fact]
+    [Trait("Category", "Stress")]
     public async Task FaultySource_EveryFaultLoggedAndCountedByCastd_ViewersGetEverySentPacketInOrder()
     {
         using var data = new TempDirectory();

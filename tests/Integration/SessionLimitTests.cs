@@ -17,6 +17,7 @@ public sealed class SessionLimitTests : IAsyncLifetime
     public async Task DisposeAsync() => await _rig.DisposeAsync();
 
     [Fact]
+    [Trait("Category", "Stress")]
     public async Task TwoHundredParallelPutsAndConnects_ExactlyThreeActive_EveryRound()
     {
         for (var round = 0; round < 5; round++)

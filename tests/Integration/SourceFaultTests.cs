@@ -146,6 +146,7 @@ public sealed class SourceFaultTests
     }
 
     [Fact]
+    [Trait("Category", "Stress")]
     public async Task SourceFlappingEverySecondUnderLoad_ViewersStayAndEveryConnectionsPacketsArriveInOrder()
     {
         await using var setup = await TwoViewers.StartAsync();
