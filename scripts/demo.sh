@@ -56,8 +56,8 @@ for n in 1 2 3 4 5; do
 done
 echo "\$ curl -d 'not valid' $HTTP/register  -> $(curl -s -w ' (%{http_code})' -d 'not valid' "$HTTP/register" | tr -d '\n')"
 
-echo "== five viewers watch for ${WATCH_SECONDS}s (user-3 asks for zato03, which never goes live)"
-declare -A channel_of=([1]=zato01 [2]=zato02 [3]=zato03 [4]=zato01 [5]=zato02)
+echo "== five viewers watch for ${WATCH_SECONDS}s (user-3 asks for 'unknown', as the original demo client did: accepted, silent)"
+declare -A channel_of=([1]=zato01 [2]=zato02 [3]=unknown [4]=zato01 [5]=zato02)
 viewers=()
 for n in 1 2 3 4 5; do
   $CASTLOAD view --stream "127.0.0.1:$STREAM_PORT" --user "user-$n" --channel "${channel_of[$n]}" \
