@@ -23,9 +23,10 @@ public sealed partial class MetricsTests
         }
         await viewer.WaitForAsync(b => TestViewer.ParseFramed(b).Count == 49, TimeSpan.FromSeconds(10));
         await rig.Source.SendAsync("met001", 5, TestPayloads.For(0, 5));
-        await Task.Delay(300);
+        // The late packet is the last to be counted: once it is, so is everything before it.
+        var scrape = "";
+        await Eventually.TrueAsync(async () => Value(scrape = await rig.Castd.Http.GetStringAsync("/metrics"), "castd_reorder_late_total", "met001") == 1);
 
-        var scrape = await rig.Castd.Http.GetStringAsync("/metrics");
         Assert.Equal(51, Value(scrape, "castd_ingest_packets_total", "met001"));
         Assert.Equal(49, Value(scrape, "castd_reorder_released_total", "met001"));
         Assert.Equal(1, Value(scrape, "castd_reorder_lost_total", "met001"));
@@ -78,12 +79,12 @@ public sealed partial class MetricsTests
             await rig.Source.SendAsync("dash01", s, TestPayloads.For(0, s));
         }
         await viewer.WaitForLengthAsync(20 * 200, TimeSpan.FromSeconds(10));
-        await Task.Delay(1500);
-        var scrape = await rig.Castd.Http.GetStringAsync("/metrics");
-        var exported = PrometheusScrape.FamilyNames(scrape);
-
         var used = expressions.SelectMany(e => MetricName().Matches(e).Select(m => m.Value)).Distinct().ToList();
         Assert.NotEmpty(used);
+
+        // Some families get their first sample a moment later (the first usage flush, after CASTD_USAGE_FLUSH_MS).
+        HashSet<string> exported = [];
+        await Eventually.TrueAsync(async () => used.All((exported = PrometheusScrape.FamilyNames(await rig.Castd.Http.GetStringAsync("/metrics"))).Contains));
         Assert.All(used, name => Assert.True(exported.Contains(name), $"the dashboard uses {name}, which castd does not export"));
     }
 

@@ -202,7 +202,7 @@ public sealed class StreamingTests
         const int Packets = 2000;
         // The first packet starts the channel; after the start-up hold the rest flows without piling up in the ring.
         await source.SendAsync("chan01", 0, payload);
-        await Task.Delay(400);
+        await healthy.WaitForLengthAsync(20 + payload.Length, TimeSpan.FromSeconds(10));
         for (ulong s = 1; s < Packets; s += 32)
         {
             var burst = Enumerable.Range(0, (int)ulong.Min(32, Packets - s)).SelectMany(i => TestSource.Frame("chan01", s + (ulong)i, payload)).ToArray();
