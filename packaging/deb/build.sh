@@ -72,6 +72,11 @@ stage() {
   cp -r "$root/packaging/grafana" "$tree/usr/share/castd/"
   install -m 644 "$here/copyright" "$tree/usr/share/doc/castd/"
   gzip -9n < "$root/README.md" > "$tree/usr/share/doc/castd/README.md.gz"
+  # The reference for clients and operators (docs/), readable on the VM itself: zless /usr/share/doc/castd/docs/...
+  mkdir -p "$tree/usr/share/doc/castd/docs"
+  for page in "$root"/docs/*.md; do
+    gzip -9n < "$page" > "$tree/usr/share/doc/castd/docs/$(basename "$page").gz"
+  done
   changelog | gzip -9n > "$tree/usr/share/doc/castd/changelog.gz"
   install -m 644 "$here/lintian-overrides" "$tree/usr/share/lintian/overrides/castd"
   find "$tree/usr/share" "$tree/etc" -type f -exec chmod 644 {} +

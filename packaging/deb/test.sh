@@ -38,7 +38,8 @@ for path in ./usr/lib/castd/castd ./usr/lib/castd/castload ./usr/lib/castd/libro
   ./lib/systemd/system/castd.service ./lib/systemd/system/castd.socket ./usr/share/doc/castd/copyright ./usr/share/doc/castd/changelog.gz \
   ./usr/share/doc/castd/README.md.gz ./usr/share/man/man1/castd.1.gz ./usr/share/castd/sysctl/90-castd.conf \
   ./usr/share/lintian/overrides/castd \
-  $(cd "$root/packaging" && find grafana -type f -printf './usr/share/castd/%p\n'); do
+  $(cd "$root/packaging" && find grafana -type f -printf './usr/share/castd/%p\n') \
+  $(cd "$root" && find docs -name '*.md' -printf './usr/share/doc/castd/%p.gz\n'); do
   grep -qxF "$path" <<<"$paths" || fail "the package lacks $path"
 done
 for path in ./usr/lib/castd/librocksdb-musl.so ./usr/lib/castd/librocksdb-jemalloc.so ./etc/sysctl.d/; do
