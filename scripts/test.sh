@@ -30,6 +30,7 @@ test_suites() {
 
 stage "install test tools" ./scripts/install-test-deps.sh
 stage "format" dotnet format Daemon.sln --verify-no-changes --verbosity quiet
+stage "commit subjects" ./scripts/check-commits.sh
 # The MPEG-TS media (ffmpeg, ~7 s of both cores on a clean clone) is made before the suite rather than by its first
 # media test, so no timed test shares the cores with the encoder; the suite's own call then finds it up to date.
 stage "test media" ./scripts/make-test-media.sh --demo >/dev/null
