@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Runs the benchmarks listed in bench/allocation-budgets.txt with a short job (1 launch, 3 warmups, 5 iterations:
+# Runs the benchmarks listed in bench/allocation-budgets.txt with a short job (1 launch, 1 warmup, 3 iterations:
 # allocation is deterministic, so few iterations suffice; timings are indicative only) and fails if
 # any of them allocated more per operation than its budget, or did not report at all (a crashed benchmark
-# must not pass). Takes about two minutes; prints one table.
+# must not pass). Takes about a minute and a half; prints one table.
 #
 # The run holds the shared build lock ($CASTD_BUILD_LOCK, default /tmp/castd-build.lock) so no build on the
 # same cores disturbs it. Set CASTD_BUILD_LOCK= (empty) when the caller holds the lock already or in CI.
@@ -19,7 +19,7 @@ while read -r name _; do
   filters+=("*.$name")
 done < <(grep -Ev '^\s*(#|$)' "$budgets")
 
-run=(dotnet run -c Release --project "$root/bench" -- --launchCount 1 --warmupCount 3 --iterationCount 5 --exporters json --artifacts "$artifacts" --filter "${filters[@]}")
+run=(dotnet run -c Release --project "$root/bench" -- --launchCount 1 --warmupCount 1 --iterationCount 3 --exporters json --artifacts "$artifacts" --filter "${filters[@]}")
 if [[ -n "$lock" ]]; then
   flock "$lock" "${run[@]}"
 else

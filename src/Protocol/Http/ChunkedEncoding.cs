@@ -11,9 +11,6 @@ public static class ChunkedEncoding
     /// <summary>The CRLF after a chunk's data. Pinned: senders hand its address to sendmsg.</summary>
     public static ArraySegment<byte> Crlf { get; } = new(Pinned("\r\n"u8));
 
-    /// <summary>The chunk that ends the body.</summary>
-    public static ArraySegment<byte> LastChunk { get; } = new(Pinned("0\r\n\r\n"u8));
-
     /// <summary>Writes <c>size-in-hex CRLF</c> into <paramref name="destination"/>; returns its length.</summary>
     public static int WriteSizeLine(Span<byte> destination, int size)
     {
