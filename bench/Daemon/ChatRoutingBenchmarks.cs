@@ -28,6 +28,7 @@ public class ChatRoutingBenchmarks
     private readonly List<(ChatConnection Connection, DiscardingTransport Transport, Task Running)> _connections = [];
     private string _storeDirectory = null!;
     private RocksDbStateStore _store = null!;
+    private ChatOptions _options = null!;
     private ChatGate _gate = null!;
     private ChatRouter _router = null!;
     private ChatConnection _coop = null!;
@@ -39,10 +40,10 @@ public class ChatRoutingBenchmarks
     {
         _storeDirectory = Directory.CreateTempSubdirectory("castd-bench-chat-").FullName;
         _store = RocksDbStateStore.Open(_storeDirectory);
-        var options = new ChatOptions { Open = true, MaxConnectionsPerUser = 3, MaxMessageBytes = 4096 };
+        _options = new ChatOptions { Open = true, MaxConnectionsPerUser = 3, MaxMessageBytes = 4096, MaxRooms = 16, MessagesPerSecond = 0 };
         var (frames, counters) = (new ChatFrames(new PacketBufferPool(), TimeProvider.System), new ChatCounters());
         var roster = new ChatRoster(LocalChatBus.Instance);
-        _gate = new ChatGate(options, _store, new InMemorySessionStore(1, TimeSpan.FromMinutes(1), TimeProvider.System), LocalChatBus.Instance, roster, frames, counters);
+        _gate = new ChatGate(_options, _store, new InMemorySessionStore(1, TimeSpan.FromMinutes(1), TimeProvider.System), LocalChatBus.Instance, roster, frames, counters);
         _router = new ChatRouter(_store, LocalChatBus.Instance, roster, frames, counters);
         _coop = await ConnectAsync("coop");
         await ConnectAsync("gordon");
@@ -117,7 +118,7 @@ public class ChatRoutingBenchmarks
         var transport = new DiscardingTransport();
         var batching = new BatchingUpgradeStream(transport);
         var socket = WebSocket.CreateFromStream(batching, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = Timeout.InfiniteTimeSpan });
-        var connection = new ChatConnection(socket, batching, handle, maxMessageBytes: 4096);
+        var connection = new ChatConnection(socket, batching, handle, _options);
         if (await _gate.TryConnectAsync(connection) is { } refused)
         {
             throw new InvalidOperationException(refused);

@@ -6,7 +6,8 @@ using static Castd.Fuzz.Targets.FuzzInvariantException;
 namespace Castd.Fuzz.Targets;
 
 /// <summary>
-/// A viewer's first bytes (docs/viewers.md) through <see cref="ViewerHandshakeReader.TryRead"/>: NeedMoreData consumes
+/// A viewer's first bytes (docs/viewers.md, docs/security.md) through <see cref="ViewerHandshakeReader.TryRead"/>, with the
+/// line limit castd uses when it asks for tokens, so token words are reached: NeedMoreData consumes
 /// nothing and only while no line end has come, a refusal names why, an accepted line is exactly the canonical
 /// request line it parsed to, and every segmentation gives the same answer. Nothing is ever thrown.
 /// </summary>
@@ -26,15 +27,15 @@ internal static class ViewerHandshakeTarget
     private static Outcome Read(ReadOnlySequence<byte> sequence)
     {
         var reader = new SequenceReader<byte>(sequence);
-        var status = ViewerHandshakeReader.TryRead(ref reader, out var request, out var error);
+        var status = ViewerHandshakeReader.TryRead(ref reader, out var request, out var error, ViewerHandshakeReader.MaxLineLengthWithToken);
         return new Outcome(status, error, request, reader.Consumed);
     }
 
     private static void Check(ReadOnlySpan<byte> bytes, Outcome outcome)
     {
         var newline = bytes.IndexOf((byte)'\n');
-        var tooLong = newline >= ViewerHandshakeReader.MaxLineLength
-            || (newline < 0 && bytes.Length >= ViewerHandshakeReader.MaxLineLength);
+        var tooLong = newline >= ViewerHandshakeReader.MaxLineLengthWithToken
+            || (newline < 0 && bytes.Length >= ViewerHandshakeReader.MaxLineLengthWithToken);
         ThrowUnless(tooLong == (outcome.Error == HandshakeError.LineTooLong), "a line is refused as too long exactly when it is");
         switch (outcome.Status)
         {
@@ -57,21 +58,26 @@ internal static class ViewerHandshakeTarget
 
     /// <summary>
     /// The grammar allows one spelling per request (single spaces, optional CR), up to the order of the options
-    /// (<c>framed</c>, <c>faststart</c>, each at most once): the accepted line is one of those spellings.
+    /// (<c>framed</c>, <c>faststart</c>, <c>token=</c>, each at most once): the accepted line is one of those spellings.
     /// </summary>
     private static void CheckCanonical(ReadOnlySpan<byte> line, ViewerRequest request)
     {
         ThrowUnless(UserIds.IsValid(request.UserId), "an accepted user id is valid");
-        string[] options = [.. new[] { request.Framed ? "framed" : null, request.FastStart ? "faststart" : null }.OfType<string>()];
+        string[] options = [.. new[] { request.Framed ? "framed" : null, request.FastStart ? "faststart" : null, request.Token is { } token ? $"token={token}" : null }.OfType<string>()];
         var withoutCr = line is [.., (byte)'\r'] ? line[..^1] : line;
         var matches = false;
-        foreach (var order in options.Length == 2 ? [options, [options[1], options[0]]] : new[] { options })
+        foreach (var order in Orders(options))
         {
             var spelling = string.Join(' ', [$"{request.UserId}", $"{request.Channel}", .. order]);
             matches |= withoutCr.SequenceEqual(System.Text.Encoding.ASCII.GetBytes(spelling));
         }
         ThrowUnless(matches, "an accepted line is the request it parsed to");
     }
+
+    /// <summary>Every order of the option words.</summary>
+    private static IEnumerable<string[]> Orders(string[] options) => options.Length <= 1
+        ? [options]
+        : options.SelectMany((first, i) => Orders([.. options[..i], .. options[(i + 1)..]]).Select(rest => (string[])[first, .. rest]));
 
     private readonly record struct Outcome(OperationStatus Status, HandshakeError Error, ViewerRequest Request, long Consumed);
 }

@@ -1,3 +1,4 @@
+using Castd.Daemon.Auth;
 using Castd.Daemon.Hosting;
 using Castd.Storage;
 
@@ -10,15 +11,23 @@ if (args is ["doctor", ..])
 {
     return Doctor.Run(args.AsSpan(1), Console.Out, Console.Error);
 }
+if (args is ["token", ..])
+{
+    return TokenCommand.Run(args[1..], Console.Out, Console.Error);
+}
 
 CastdOptions options;
 (ulong Http, ulong Stream)? passedSockets;
+TokenVerifier tokens;
+TlsCertificates certificates;
 try
 {
     options = CastdOptions.FromEnvironment(Environment.GetEnvironmentVariable);
     passedSockets = SystemdSockets.Find(Environment.GetEnvironmentVariable, options.ServerPort, options.StreamPort);
+    tokens = new TokenVerifier(options.Auth, TimeProvider.System);
+    certificates = new TlsCertificates(options.TlsCertPath, options.TlsKeyPath);
 }
-catch (FormatException ex)
+catch (Exception ex) when (ex is FormatException or IOException or System.Security.Cryptography.CryptographicException)
 {
     Console.Error.WriteLine($"castd: {ex.Message}");
     return 2;
@@ -41,7 +50,7 @@ await using (backend)
 {
     try
     {
-        await CastdHost.Build(args, options, passedSockets, backend, TimeProvider.System).RunAsync();
+        await CastdHost.Build(args, options, passedSockets, backend, TimeProvider.System, tokens, certificates).RunAsync();
     }
     catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException or System.Net.Sockets.SocketException)
     {

@@ -40,4 +40,48 @@ public sealed class ChatRoutingTests
         await coop.SendAsync("""{"recipient":"nobody","message":"hi"}""");
         Assert.Equal("unknown user nobody", (await coop.ReceiveAsync())!.Value.GetProperty("error").GetString());
     }
+
+    [Fact]
+    public async Task AConnectionsRoomsAndMessageRate_AreCapped_AndItStaysConnected()
+    {
+        await using var castd = await InProcessCastd.StartAsync(["coop"], new Dictionary<string, string>
+        {
+            ["CASTD_CHAT_MAX_ROOMS"] = "3",
+            ["CASTD_CHAT_MESSAGES_PER_SECOND"] = "10",
+        });
+        await using var coop = await ChatClient.ConnectAsync(castd.HttpPort, "coop");
+
+        foreach (var room in new[] { "room01", "room02", "room03" })
+        {
+            await coop.SendAsync($$"""{"join":"{{room}}"}""");
+            Assert.Equal($"joined {room}", (await coop.ReceiveAsync())!.Value.GetProperty("ok").GetString());
+        }
+        await coop.SendAsync("""{"join":"room04"}""");
+        Assert.Equal("in too many rooms: at most 3 a connection", (await coop.ReceiveAsync())!.Value.GetProperty("error").GetString());
+
+        // 30 at once against a bucket of 10 (a second's worth) of which the joins took 4: about 6 go, the rest are
+        // answered with an error.
+        for (var i = 0; i < 30; i++)
+        {
+            await coop.SendAsync("""{"recipient":"coop","message":"hi"}""");
+        }
+        var (delivered, refused) = (0, 0);
+        while (delivered / 2 + refused < 30)
+        {
+            var frame = (await coop.ReceiveAsync())!.Value;
+            if (frame.TryGetProperty("error", out var error))
+            {
+                Assert.Equal("too many messages: slow down (CASTD_CHAT_MESSAGES_PER_SECOND)", error.GetString());
+                refused++;
+            }
+            else
+            {
+                // The message to itself and its ack.
+                delivered++;
+            }
+        }
+        Assert.InRange(delivered / 2, 6, 11);
+        Assert.Equal(30 - delivered / 2, refused);
+        Assert.Equal(System.Net.WebSockets.WebSocketState.Open, coop.State);
+    }
 }

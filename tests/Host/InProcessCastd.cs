@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Castd.Daemon.Auth;
 using Castd.Daemon.Hosting;
 using Castd.Storage;
 using Castd.Tests.Integration.Infrastructure;
@@ -25,12 +26,18 @@ internal sealed class InProcessCastd : IAsyncDisposable
     {
         (_app, _backend, _data, Source, HttpPort, StreamPort) = (app, backend, data, source, httpPort, streamPort);
         Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
+        Anonymous = new HttpClient { BaseAddress = Http.BaseAddress };
     }
 
     public TestSource Source { get; }
     public int HttpPort { get; }
     public int StreamPort { get; }
+    /// <summary>An operator's client: from loopback, which CASTD_ADMIN_ALLOW takes by default, and with CASTD_ADMIN_TOKEN
+    /// when the test sets one.</summary>
     public HttpClient Http { get; }
+
+    /// <summary>A client that is nobody in particular: no token of its own (from loopback all the same).</summary>
+    public HttpClient Anonymous { get; }
     public IServiceProvider Services => _app.Services;
 
     /// <param name="settings">Environment settings over the test defaults, as castd would read them.</param>
@@ -62,14 +69,20 @@ internal sealed class InProcessCastd : IAsyncDisposable
         var options = CastdOptions.FromEnvironment(environment.GetValueOrDefault);
         var backend = await StateBackends.OpenAsync(new StateBackendOptions(
             options.Redis, options.DataDirectory, options.StoreWriteBufferBytes, options.Sessions.MaxStreamsPerUser, options.Sessions.Ttl, time ?? TimeProvider.System));
-        var app = CastdHost.Build([], options, null, backend, time ?? TimeProvider.System);
+        var clock = time ?? TimeProvider.System;
+        var app = CastdHost.Build([], options, null, backend, clock, new TokenVerifier(options.Auth, clock), new TlsCertificates(options.TlsCertPath, options.TlsKeyPath));
         await app.StartAsync();
         foreach (var user in users)
         {
             await backend.State.RegisterAsync(user);
         }
         await source.AcceptAsync();
-        return new InProcessCastd(app, backend, data, source, httpPort, streamPort);
+        var castd = new InProcessCastd(app, backend, data, source, httpPort, streamPort);
+        if (options.Auth.AdminToken.Length > 0)
+        {
+            castd.Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", options.Auth.AdminToken);
+        }
+        return castd;
     }
 
     public T Get<T>()
@@ -83,6 +96,7 @@ internal sealed class InProcessCastd : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
+        Anonymous.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
         await _backend.DisposeAsync();

@@ -7,6 +7,9 @@ namespace Castd.Tests.Integration;
 /// <summary>Chat (docs/chat.md) over real WebSockets against the real castd process.</summary>
 public sealed class ChatTests
 {
+    /// <summary>No per-connection message rate (CASTD_CHAT_MESSAGES_PER_SECOND): these tests flood on purpose, to test the queues.</summary>
+    private static readonly Dictionary<string, string> Unthrottled = new() { ["CASTD_CHAT_MESSAGES_PER_SECOND"] = "0" };
+
     [Fact]
     public async Task DirectMessage_ReachesEveryTabOfTheRecipient_WithTheRealSender_AndTheSenderGetsAnAck()
     {
@@ -185,7 +188,7 @@ public sealed class ChatTests
     [Fact]
     public async Task ClientThatNeverReads_IsCut_WhileTheRoomKeepsFlowing()
     {
-        await using var rig = await CastdRig.StartAsync(["coop", "gordon", "sloth"]);
+        await using var rig = await CastdRig.StartAsync(["coop", "gordon", "sloth"], Unthrottled);
         var port = rig.Castd.HttpPort;
         await using var coop = await ChatClient.ConnectAsync(port, "coop");
         await using var gordon = await ChatClient.ConnectAsync(port, "gordon");
@@ -265,7 +268,7 @@ public sealed class ChatTests
     [Fact]
     public async Task AClientSendingFasterThanItReads_IsSlowedDownNotCut_AndGetsEveryFrameInOrder_WhileItPings()
     {
-        await using var rig = await CastdRig.StartAsync(["coop"]);
+        await using var rig = await CastdRig.StartAsync(["coop"], Unthrottled);
         // The client writes 3,000 messages without waiting while its reads lag behind: castd stops reading it while its
         // own answers pile up (TCP pushes back on the client) instead of cutting it. It also pings every 5 ms and gives
         // up if a pong is 2 s late: castd's pongs must get through while frames are batched, without interleaving.

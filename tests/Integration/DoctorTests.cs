@@ -34,7 +34,7 @@ public sealed class DoctorTests
         var (exit, output) = await DotnetRun.RunAsync(RepoPaths.CastdDll, ["doctor", "--viewers", "1"]);
         var verdicts = Regex.Matches(output, @"^(OK  |WARN)  (\S+)", RegexOptions.Multiline);
         Assert.Equal(
-            ["open", "open", "fs.nr_open", "fs.file-max", "net.core.somaxconn", "net.ipv4.tcp_max_syn_backlog", "net.ipv4.ip_local_port_range"],
+            ["open", "open", "fs.nr_open", "fs.file-max", "net.core.somaxconn", "net.ipv4.tcp_max_syn_backlog", "net.ipv4.ip_local_port_range", "auth"],
             verdicts.Select(v => v.Groups[2].Value));
         Assert.Equal(verdicts.Any(v => v.Groups[1].Value == "WARN") ? 1 : 0, exit);
     }

@@ -38,6 +38,46 @@ public sealed class RelayTests
     }
 
     [Fact]
+    public async Task RelaySecretAndAllowList_OnlyAnEdgeThatProvesItselfGetsTheFeed()
+    {
+        var relayPort = FreePorts.Next();
+        await using var origin = await CastdRig.StartAsync(["alice"], new Dictionary<string, string>(Relay(relayPort))
+        {
+            ["CASTD_RELAY_SECRET"] = "s3cret-of-the-fleet",
+            ["CASTD_RELAY_ALLOW"] = "127.0.0.1",
+        });
+
+        // From an address outside the list, and with the wrong secret: one ERR line each, then nothing.
+        using (var stranger = await TestViewer.ConnectFromAsync(System.Net.IPAddress.Parse("127.0.0.2"), relayPort))
+        {
+            var buffer = new byte[256];
+            var read = await stranger.ReceiveAsync(buffer);
+            Assert.Equal("ERR 403 address not allowed\n", System.Text.Encoding.ASCII.GetString(buffer, 0, read));
+        }
+        await using (var guesser = await TestViewer.ConnectAsync(relayPort, "RELAY guess\n"))
+        {
+            Assert.Equal("ERR 401 relay secret required: first line RELAY <secret>\n", await guesser.ReadUntilClosedAsync(TimeSpan.FromSeconds(10)));
+        }
+        Assert.Equal(0, (await origin.Castd.HealthAsync()).GetProperty("relays").GetInt32());
+
+        // An edge castd configured with the secret sends it as its first line and is fed.
+        using var edgeData = new TempDirectory();
+        await using var edge = await CastdProcess.StartAsync(edgeData.Path, relayPort, new Dictionary<string, string> { ["CASTD_RELAY_SECRET"] = "s3cret-of-the-fleet" });
+        await edge.RegisterAsync("alice");
+        await Eventually.TrueAsync(async () => (await origin.Castd.HealthAsync()).GetProperty("relays").GetInt32() == 1);
+        await using var atEdge = await TestViewer.ConnectAsync(edge.StreamPort, "alice chan01 framed\n");
+        await Eventually.TrueAsync(async () => (await edge.HealthAsync()).GetProperty("viewers").GetInt32() == 1);
+        for (ulong sequence = 0; sequence < 5; sequence++)
+        {
+            await origin.Source.SendAsync("chan01", sequence, TestPayloads.For(0, sequence));
+        }
+        await atEdge.WaitForAsync(bytes => TestViewer.ParseFramed(bytes).Count == 5, TimeSpan.FromSeconds(5));
+        var refusals = (await origin.Castd.HealthAsync()).GetProperty("authRefusals");
+        Assert.Equal(1, refusals.GetProperty("AddressNotAllowed").GetInt64());
+        Assert.Equal(1, refusals.GetProperty("BadRelaySecret").GetInt64());
+    }
+
+    [Fact]
     public async Task Edge_ServesTheOriginsStream_AndAnUpstreamLossCostsItNoGapWait()
     {
         var relayPort = FreePorts.Next();

@@ -8,6 +8,7 @@ namespace Castd.Tests.Integration;
 /// <c>castload source --ts</c>, played over GET /live by mpegts.js in Debian's chromium, driven by playwright-core
 /// (tests/Browser/watch-page.mjs, whose header lists what each scenario checks; scripts/test.sh installs both).
 /// </summary>
+[Collection(RealTimeMedia.Name)]
 public sealed class WatchPageTests
 {
     [Fact]

@@ -73,6 +73,50 @@ public sealed class ViewerHandshakeReaderTests
     }
 
     [Theory]
+    [InlineData("alice zato01 token=a.b.c\n", false, false)]
+    [InlineData("alice zato01 framed faststart token=a.b.c\r\n", true, true)]
+    [InlineData("alice zato01 token=a.b.c faststart\n", false, true)]
+    public void TryRead_TokenWord_GivesTheToken_BesideBothOptions(string line, bool framed, bool fastStart)
+    {
+        var bytes = Encoding.ASCII.GetBytes(line);
+        foreach (var (shape, sequence) in TestSequences.AllShapes(bytes))
+        {
+            var reader = new SequenceReader<byte>(sequence);
+
+            var status = ViewerHandshakeReader.TryRead(ref reader, out var request, out var error, ViewerHandshakeReader.MaxLineLengthWithToken);
+
+            Assert.True(status == OperationStatus.Done, $"{shape}: {status} {error}");
+            Assert.Equal(new ViewerRequest("alice", "zato01", framed, fastStart, "a.b.c"), request);
+        }
+    }
+
+    [Theory]
+    [InlineData("alice zato01 token=a token=b\n", HandshakeError.UnknownOption)]
+    [InlineData("alice zato01 token=\n", HandshakeError.UnknownOption)]
+    [InlineData("alice zato01 framed faststart extra token=a\n", HandshakeError.Malformed)]
+    [InlineData("alice zato01 framed faststart token=a extra\n", HandshakeError.Malformed)]
+    public void TryRead_BadTokenWords_AreRefused(string line, HandshakeError expected)
+    {
+        var reader = new SequenceReader<byte>(new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes(line)));
+
+        Assert.Equal(OperationStatus.InvalidData, ViewerHandshakeReader.TryRead(ref reader, out _, out var error, ViewerHandshakeReader.MaxLineLengthWithToken));
+        Assert.Equal(expected, error);
+    }
+
+    [Fact]
+    public void TryRead_ALineWithAToken_FitsTheLongerLimitOnly()
+    {
+        var line = Encoding.ASCII.GetBytes($"alice zato01 token={new string('t', 600)}\n");
+
+        var compat = new SequenceReader<byte>(new ReadOnlySequence<byte>(line));
+        Assert.Equal(OperationStatus.InvalidData, ViewerHandshakeReader.TryRead(ref compat, out _, out var error));
+        Assert.Equal(HandshakeError.LineTooLong, error);
+        var withTokens = new SequenceReader<byte>(new ReadOnlySequence<byte>(line));
+        Assert.Equal(OperationStatus.Done, ViewerHandshakeReader.TryRead(ref withTokens, out var request, out _, ViewerHandshakeReader.MaxLineLengthWithToken));
+        Assert.Equal(600, request.Token!.Length);
+    }
+
+    [Theory]
     [MemberData(nameof(ValidLineTexts))]
     public void TryRead_EveryProperPrefix_NeedsMoreDataAndConsumesNothing(string line)
     {

@@ -16,7 +16,7 @@ namespace Castd.Daemon.Chat;
 /// Sends and receives pass no cancellation token: a cancellable call costs the WebSocket a token registration per
 /// frame. <see cref="Abort"/> ends both loops instead.
 /// </remarks>
-internal sealed class ChatConnection(WebSocket socket, BatchingUpgradeStream? transport, string handle, int maxMessageBytes)
+internal sealed class ChatConnection(WebSocket socket, BatchingUpgradeStream? transport, string handle, ChatOptions options)
 {
     /// <summary>Frames a connection may have waiting: far more than a reading client ever holds.</summary>
     private const int QueueCapacity = 256;
@@ -46,6 +46,8 @@ internal sealed class ChatConnection(WebSocket socket, BatchingUpgradeStream? tr
     private volatile bool _aborted;
     private volatile bool _throttled;
     private readonly HashSet<ChannelId> _rooms = [];
+    private readonly int _maxMessageBytes = options.MaxMessageBytes;
+    private MessageAllowance _allowance = new(options.MessagesPerSecond);
 
     public string Handle { get; } = handle;
 
@@ -70,12 +72,32 @@ internal sealed class ChatConnection(WebSocket socket, BatchingUpgradeStream? tr
         }
     }
 
-    /// <summary>Rooms joined, so leaving the chat can leave them all.</summary>
+    /// <summary>Takes one message's share of CASTD_CHAT_MESSAGES_PER_SECOND; false when this connection is over it.
+    /// Called from the receive loop only.</summary>
+    public bool TryTakeMessage() => _allowance.TryTake();
+
+    /// <summary>Rooms joined, so leaving the chat can leave them all: false when already in it or at
+    /// CASTD_CHAT_MAX_ROOMS (<see cref="IsFull"/> tells which).</summary>
     public bool Join(ChannelId room)
     {
         lock (_roomsLock)
         {
-            return _rooms.Add(room);
+            return _rooms.Count < options.MaxRooms && _rooms.Add(room);
+        }
+    }
+
+    /// <summary>CASTD_CHAT_MAX_ROOMS.</summary>
+    public int MaxRooms => options.MaxRooms;
+
+    /// <summary>In as many rooms as one connection may be.</summary>
+    public bool IsFull
+    {
+        get
+        {
+            lock (_roomsLock)
+            {
+                return _rooms.Count >= options.MaxRooms;
+            }
         }
     }
 
@@ -108,7 +130,7 @@ internal sealed class ChatConnection(WebSocket socket, BatchingUpgradeStream? tr
     {
         using var stop = stopping.Register(static connection => ((ChatConnection)connection!).Abort(), this);
         var sending = SendLoopAsync();
-        var buffer = ArrayPool<byte>.Shared.Rent(maxMessageBytes + 1);
+        var buffer = ArrayPool<byte>.Shared.Rent(_maxMessageBytes + 1);
         try
         {
             await ReceiveLoopAsync(buffer, onMessage, onError);
@@ -174,10 +196,10 @@ internal sealed class ChatConnection(WebSocket socket, BatchingUpgradeStream? tr
                     return;
                 }
                 length += result.Count;
-                tooLarge = length > maxMessageBytes;
-                if (length > maxMessageBytes + EndlessMessageBytes)
+                tooLarge = length > _maxMessageBytes;
+                if (length > _maxMessageBytes + EndlessMessageBytes)
                 {
-                    await socket.CloseOutputAsync(WebSocketCloseStatus.MessageTooBig, $"message too large: at most {maxMessageBytes} bytes", CancellationToken.None);
+                    await socket.CloseOutputAsync(WebSocketCloseStatus.MessageTooBig, $"message too large: at most {_maxMessageBytes} bytes", CancellationToken.None);
                     await DrainBrieflyAsync(buffer);
                     return;
                 }
@@ -186,7 +208,7 @@ internal sealed class ChatConnection(WebSocket socket, BatchingUpgradeStream? tr
 
             if (tooLarge)
             {
-                onError(this, $"message too large: at most {maxMessageBytes} bytes");
+                onError(this, $"message too large: at most {_maxMessageBytes} bytes");
             }
             else
             {

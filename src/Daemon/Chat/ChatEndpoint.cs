@@ -1,4 +1,5 @@
 using System.Net.WebSockets;
+using Castd.Daemon.Auth;
 using Castd.Daemon.Web;
 using Castd.Protocol;
 using Microsoft.AspNetCore.Http.Features;
@@ -17,7 +18,9 @@ internal static class ChatEndpoint
         app.Map("/", HandleAsync);
     }
 
-    private static async Task<IResult> HandleAsync(HttpContext context, ChatGate gate, ChatRouter router, ChatFrames frames, ChatCounters counters, ChatOptions options, IHostApplicationLifetime lifetime)
+    private static async Task<IResult> HandleAsync(
+        HttpContext context, ChatGate gate, ChatRouter router, ChatFrames frames, ChatCounters counters, ChatOptions options,
+        TokenVerifier tokens, OriginPolicy origins, HttpAccess access, IHostApplicationLifetime lifetime)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -30,9 +33,20 @@ internal static class ChatEndpoint
         {
             return Results.BadRequest("user: 1-64 characters of letters, digits, '.', '_', '-', '@'");
         }
+        // Before the upgrade and before any storage lookup: a refused client gets an HTTP status, not a WebSocket.
+        if (!origins.Allows(context.Request.Headers.Origin.ToString(), context.Request.Host.Value))
+        {
+            counters.CountRefused();
+            return access.Refuse(context, AuthFailure.OriginNotAllowed);
+        }
+        if (await tokens.CheckAsync(HttpCredentials.Token(context.Request), handle, TokenScope.Chat) is not AuthFailure.None and var failure)
+        {
+            counters.CountRefused();
+            return access.Refuse(context, failure, TokenScope.Chat);
+        }
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
         var transport = (context.Features.Get<IHttpUpgradeFeature>() as BatchingUpgradeFeature)?.Stream;
-        var connection = new ChatConnection(socket, transport, handle, options.MaxMessageBytes);
+        var connection = new ChatConnection(socket, transport, handle, options);
         if (await gate.TryConnectAsync(connection) is { } refusal)
         {
             counters.CountRefused();

@@ -33,6 +33,11 @@ internal sealed class ChatRouter
     /// <summary>Handles one whole message from a client; every outcome answers the sender.</summary>
     public ValueTask OnMessageAsync(ChatConnection connection, ReadOnlyMemory<byte> utf8)
     {
+        if (!connection.TryTakeMessage())
+        {
+            OnError(connection, "too many messages: slow down (CASTD_CHAT_MESSAGES_PER_SECOND)");
+            return default;
+        }
         // Unescaped strings are never longer than the JSON they come from.
         var scratch = ArrayPool<byte>.Shared.Rent(utf8.Length);
         string? error;
@@ -192,7 +197,10 @@ internal sealed class ChatRouter
 
     private string? Join(ChatConnection connection, ChannelId room)
     {
-        _roster.Enter(connection, room);
+        if (!_roster.Enter(connection, room) && !connection.IsIn(room))
+        {
+            return $"in too many rooms: at most {connection.MaxRooms} a connection";
+        }
         Answer(connection, _frames.Ok($"joined {room}"));
         return null;
     }

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Castd.Daemon.Auth;
 using Castd.Daemon.Channels;
 using Castd.Daemon.Chat;
 using Castd.Daemon.Ingest;
@@ -31,7 +32,7 @@ internal sealed class CastdMetrics : IDisposable
     private readonly Histogram<int> _flushRecords;
     private readonly Counter<long> _flushFailures;
 
-    public CastdMetrics(ChannelRegistry channels, IngestCounters ingest, DeliveryCounters delivery, StreamCounters streams, ISessionStore sessions, ChatCounters chat, UsageLedger usage)
+    public CastdMetrics(ChannelRegistry channels, IngestCounters ingest, DeliveryCounters delivery, StreamCounters streams, ISessionStore sessions, ChatCounters chat, UsageLedger usage, AuthCounters auth)
     {
         _meter.CreateObservableGauge("castd.source.connected", () => ingest.Connected ? 1 : 0, description: "1 while castd is connected to its channel source");
         _meter.CreateObservableCounter("castd.source.reconnects", () => ingest.Reconnects, description: "Redials of the channel source");
@@ -65,6 +66,8 @@ internal sealed class CastdMetrics : IDisposable
         _meter.CreateObservableGauge("castd.usage.buffered", () => usage.Buffered, description: "Usage records (user, channel, minute) waiting for the store");
         _meter.CreateObservableCounter("castd.usage.dropped", () => usage.DroppedMilliseconds / 1000.0, "s", "Watch time dropped because the usage buffer was full while the store was unreachable");
         _flushFailures = _meter.CreateCounter<long>("castd.usage.flush.failures", description: "Usage batches the store did not take (retried)");
+
+        _meter.CreateObservableCounter("castd.auth.refusals", () => auth.Refusals.Select(r => new Measurement<long>(r.Value, new KeyValuePair<string, object?>("reason", r.Key))), description: "Credentials refused, by reason (tokens, operators, relay edges, origins)");
 
         _meter.CreateObservableGauge("castd.chat.connections", () => chat.Connections, description: "Live chat WebSocket connections");
         _meter.CreateObservableCounter("castd.chat.delivered", () => chat.Delivered, description: "Chat messages handed to a receiving connection");

@@ -1,3 +1,4 @@
+using Castd.Daemon.Auth;
 using Castd.Daemon.Channels;
 using Castd.Daemon.Chat;
 using Castd.Daemon.Diagnostics;
@@ -29,7 +30,11 @@ internal static class CastdHost
 
     /// <param name="passedSockets">Listening sockets from systemd socket activation; null to bind the configured ports.</param>
     /// <param name="time">Every clock castd reads (packet times, watch time, timers): the system's, or a test's.</param>
-    public static WebApplication Build(string[] args, CastdOptions options, (ulong Http, ulong Stream)? passedSockets, IStateBackend backend, TimeProvider time)
+    /// <param name="tokens">The token keys, loaded (or open mode) before the host is built, so a bad key file stops the start.</param>
+    /// <param name="certificates">Likewise the TLS certificate, if any.</param>
+    public static WebApplication Build(
+        string[] args, CastdOptions options, (ulong Http, ulong Stream)? passedSockets, IStateBackend backend, TimeProvider time,
+        TokenVerifier tokens, TlsCertificates certificates)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
         builder.Services.AddSystemd();
@@ -44,8 +49,12 @@ internal static class CastdHost
                 streamEndPoints.Add(listen.EndPoint);
                 listen.UseConnectionHandler<ViewerConnectionHandler>();
             };
-            // Players' connections (GET /live/…) are taken over before HTTP parsing, so their stream skips Kestrel's pipe.
-            Action<ListenOptions> http = listen => listen.UseLivePlayback();
+            // Plain: players' connections (GET /live/…) are taken over before HTTP parsing, so their stream skips Kestrel's
+            // pipe. TLS: every request goes through Kestrel, /live included (the encrypted stream is written per viewer);
+            // HTTP/1.1 only, which chat's batched WebSocket upgrade and every player speak.
+            Action<ListenOptions> http = certificates.Enabled
+                ? listen => listen.UseCastdHttps(certificates)
+                : listen => listen.UseLivePlayback();
             if (passedSockets is var (httpSocket, streamSocket))
             {
                 kestrel.ListenHandle(httpSocket, http);
@@ -55,6 +64,15 @@ internal static class CastdHost
             {
                 kestrel.Listen(options.ServerHost, options.ServerPort, http);
                 kestrel.Listen(options.StreamHost, options.StreamPort, viewers);
+            }
+            if (options.TlsStreamPort != 0 && certificates.Enabled)
+            {
+                // Kestrel's own accept loop: the stream port's connect rates do not apply here.
+                kestrel.Listen(options.StreamHost, options.TlsStreamPort, listen =>
+                {
+                    listen.UseCastdHttps(certificates);
+                    listen.UseConnectionHandler<ViewerConnectionHandler>();
+                });
             }
             // The relay port is bound by castd itself even under socket activation: edges redial anyway.
             if (options.RelayPort != 0)
@@ -72,6 +90,15 @@ internal static class CastdHost
         services.AddSingleton(options.Sessions);
         services.AddSingleton(options.Usage);
         services.AddSingleton(options.Chat);
+        services.AddSingleton(options.Auth);
+        services.AddSingleton(tokens);
+        services.AddSingleton(certificates);
+        services.AddSingleton<AuthCounters>();
+        services.AddSingleton<OperatorAccess>();
+        services.AddSingleton<HttpAccess>();
+        services.AddSingleton<OriginPolicy>();
+        services.AddHostedService<AuthReloadService>();
+        services.AddHttpRateLimits(options.HttpRequestsPerAddress);
         services.AddSingleton(streamEndPoints);
         services.AddSingleton<ViewerConnectRate>();
         // After UseSockets' factory: Kestrel asks the last one registered first, and it binds only the stream endpoints.
@@ -131,13 +158,17 @@ internal static class CastdHost
         app.Services.GetRequiredService<CastdMetrics>();
         // Before the first fleet frame: it registers itself as the bus's listener.
         app.Services.GetRequiredService<ChatRouter>();
+        app.UseRateLimiter();
         BatchingUpgradeFeature.Use(app);
         app.UseWebSockets();
         app.MapCastdHttp();
         app.MapLivePlayback();
         if (options.MetricsEnabled)
         {
-            app.MapPrometheusScrapingEndpoint("/metrics");
+            app.MapPrometheusScrapingEndpoint("/metrics").AddEndpointFilter(static (context, next) =>
+                context.HttpContext.RequestServices.GetRequiredService<HttpAccess>().RequireOperator(context.HttpContext) is { } refused
+                    ? ValueTask.FromResult<object?>(refused)
+                    : next(context));
         }
         return app;
     }

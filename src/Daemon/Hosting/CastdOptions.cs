@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using Castd.Daemon.Auth;
 using Castd.Daemon.Channels;
 using Castd.Daemon.Chat;
 using Castd.Daemon.Ingest;
@@ -31,6 +32,13 @@ internal sealed class CastdOptions
     /// <summary>Empty: the embedded store.</summary>
     public required string Redis { get; init; }
     public required bool MetricsEnabled { get; init; }
+    /// <summary>PEM certificate and key for HTTPS and wss; both empty: plain HTTP.</summary>
+    public required string TlsCertPath { get; init; }
+    public required string TlsKeyPath { get; init; }
+    /// <summary>TCP viewers over TLS on STREAM_HOST; 0: off.</summary>
+    public required int TlsStreamPort { get; init; }
+    /// <summary>HTTP requests a second from one address (an IPv6 /64); 0: no limit.</summary>
+    public required int HttpRequestsPerAddress { get; init; }
     public required LogLevel LogLevel { get; init; }
     /// <summary>True for one JSON object per line, false for text.</summary>
     public required bool JsonLogs { get; init; }
@@ -42,6 +50,7 @@ internal sealed class CastdOptions
     public required SessionLimitOptions Sessions { get; init; }
     public required UsageOptions Usage { get; init; }
     public required ChatOptions Chat { get; init; }
+    public required AuthOptions Auth { get; init; }
 
     /// <summary>Reads the settings; throws <see cref="FormatException"/> naming the variable at fault.</summary>
     public static CastdOptions FromEnvironment(Func<string, string?> read)
@@ -87,6 +96,10 @@ internal sealed class CastdOptions
             : IPAddress.TryParse(part, out var address) ? new IPNetwork(address, address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128)
             : throw new FormatException($"{s.Name}: {part} is not an address or a network such as 10.0.0.0/8."))];
 
+        if (Text(Settings.TlsCert).Length > 0 != Text(Settings.TlsKey).Length > 0)
+        {
+            throw new FormatException($"{Settings.TlsCert.Name} and {Settings.TlsKey.Name} go together: set both or neither.");
+        }
         var window = Int(Settings.ReorderWindow, 2, 1 << 20);
         if (!int.IsPow2(window))
         {
@@ -107,6 +120,10 @@ internal sealed class CastdOptions
             StoreWriteBufferBytes = Int(Settings.StoreWriteBuffer, 64 << 10, 1 << 30),
             Redis = Text(Settings.Redis),
             MetricsEnabled = Bool(Settings.Metrics),
+            TlsCertPath = Text(Settings.TlsCert),
+            TlsKeyPath = Text(Settings.TlsKey),
+            TlsStreamPort = Int(Settings.TlsStreamPort, 0, 65535),
+            HttpRequestsPerAddress = Int(Settings.HttpRequestsPerAddress, 0, 1_000_000),
             Ingest = new IngestOptions
             {
                 SourceHost = Text(Settings.SourceHost),
@@ -116,6 +133,7 @@ internal sealed class CastdOptions
                 ReconnectMax = Millis(Settings.ReconnectMax, 10, 600_000),
                 StallTimeout = Millis(Settings.SourceStallTimeout, 0, 600_000),
                 ReadyWithoutSource = Bool(Settings.ReadyWithoutSource),
+                RelaySecret = Text(Settings.RelaySecret),
             },
             Channels = new ChannelOptions
             {
@@ -150,6 +168,17 @@ internal sealed class CastdOptions
                 Open = Bool(Settings.ChatOpen),
                 MaxConnectionsPerUser = Int(Settings.ChatMaxConnections, 1, 10_000),
                 MaxMessageBytes = Int(Settings.ChatMaxMessage, 16, 1 << 20),
+                MaxRooms = Int(Settings.ChatMaxRooms, 1, 100_000),
+                MessagesPerSecond = Int(Settings.ChatMessagesPerSecond, 0, 1_000_000),
+            },
+            Auth = new AuthOptions
+            {
+                KeysPath = Text(Settings.AuthKeys),
+                AdminToken = Text(Settings.AdminToken),
+                AdminAllow = Networks(Settings.AdminAllow),
+                AllowedOrigins = Text(Settings.AllowedOrigins).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
+                RelaySecret = Text(Settings.RelaySecret),
+                RelayAllow = Networks(Settings.RelayAllow),
             },
             LogLevel = Enum.TryParse<LogLevel>(Text(Settings.LogLevel), ignoreCase: true, out var level) && Enum.IsDefined(level)
                 ? level

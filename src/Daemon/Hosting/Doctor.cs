@@ -5,7 +5,7 @@ namespace Castd.Daemon.Hosting;
 
 /// <summary>
 /// <c>castd doctor [--viewers N] [--pid PID]</c>: the kernel limits a big event runs into, each against what castd's
-/// configuration needs, one OK/WARN line apiece. Exit code 0 when all are OK, 1 on any warning, 2 on bad arguments.
+/// configuration needs, and whether castd asks for tokens (docs/security.md), one OK/WARN line apiece. Exit code 0 when all are OK, 1 on any warning, 2 on bad arguments.
 /// With <c>--pid</c> it reads a running castd's limits and environment (the service's, which a shell does not
 /// share: LimitNOFILE and castd.conf apply only inside the unit); without, its own.
 /// </summary>
@@ -82,6 +82,8 @@ internal static class Doctor
             new(clash.Count == 0, "net.ipv4.ip_local_port_range", $"{low}-{high}",
                 clash.Count == 0 ? $"to exclude ports {options.ServerPort} and {options.StreamPort}"
                     : $"to exclude port {string.Join(", ", clash)}: an outgoing connection can take it, then castd cannot bind"),
+            new(options.Auth.KeysPath.Length > 0, "auth", options.Auth.KeysPath.Length > 0 ? "tokens" : "open",
+                "CASTD_AUTH_KEYS on an internet-facing VM: in open mode any user id is taken without a token (docs/security.md)"),
         ];
 
         output.WriteLine($"castd doctor: limits of {(process == "self" ? "this process" : $"pid {process}")} for {viewers} viewers");

@@ -40,6 +40,18 @@ internal static class Settings
     public static readonly Setting ChatOpen = new("CASTD_CHAT_OPEN", "false", "Let unregistered handles chat (load tests, open rooms).");
     public static readonly Setting ChatMaxConnections = new("CASTD_CHAT_MAX_CONNECTIONS_PER_USER", "3", "Live chat connections per handle; the next is refused.");
     public static readonly Setting ChatMaxMessage = new("CASTD_CHAT_MAX_MESSAGE_BYTES", "4096", "Largest chat message a client may send.");
+    public static readonly Setting ChatMaxRooms = new("CASTD_CHAT_MAX_ROOMS", "16", "Rooms one chat connection may be in at once; joining one more is refused.");
+    public static readonly Setting ChatMessagesPerSecond = new("CASTD_CHAT_MESSAGES_PER_SECOND", "50", "Messages one chat connection may send a second (bursts of as many); the rest are answered with an error and dropped.");
+    public static readonly Setting AuthKeys = new("CASTD_AUTH_KEYS", "", "Token keys (docs/security.md): a file of 'kid alg key' lines (HS256 base64 secret, ES256 PEM path or base64 SPKI), re-read on SIGHUP; unset = open mode: no tokens asked for.");
+    public static readonly Setting AdminToken = new("CASTD_ADMIN_TOKEN", "", "Bearer token that makes a request an operator's (register, anyone's usage and sessions, /metrics, the detailed /healthz).");
+    public static readonly Setting AdminAllow = new("CASTD_ADMIN_ALLOW", "127.0.0.0/8,::1", "Addresses or networks whose requests are operators' without a token, comma-separated; setting it replaces the default.");
+    public static readonly Setting AllowedOrigins = new("CASTD_ALLOWED_ORIGINS", "", "Web origins (https://example.com, comma-separated, or *) whose pages may use chat and /live; unset: any in open mode, the page's own host with keys.");
+    public static readonly Setting RelaySecret = new("CASTD_RELAY_SECRET", "", "Relay secret: edges must open with the line 'RELAY <secret>'; a castd dialling its source sends it when set.");
+    public static readonly Setting RelayAllow = new("CASTD_RELAY_ALLOW", "", "Addresses or networks the relay port takes edges from, comma-separated; unset = any.");
+    public static readonly Setting TlsCert = new("CASTD_TLS_CERT", "", "PEM certificate (chain) that turns HTTPS and wss on for the HTTP port, re-read on SIGHUP; with CASTD_TLS_KEY.");
+    public static readonly Setting TlsKey = new("CASTD_TLS_KEY", "", "PEM private key of CASTD_TLS_CERT.");
+    public static readonly Setting TlsStreamPort = new("CASTD_TLS_STREAM_PORT", "0", "Port for TCP viewers over TLS (the certificate of CASTD_TLS_CERT), on STREAM_HOST; 0 = off.");
+    public static readonly Setting HttpRequestsPerAddress = new("CASTD_HTTP_REQUESTS_PER_ADDRESS", "100", "HTTP requests one address (an IPv6 /64) may make a second, bursts of as many; the rest get 429; 0 = no limit. Operators' addresses are not limited.");
     public static readonly Setting Redis = new("CASTD_REDIS", "", "Fleet-wide state (docs/fleet.md): a StackExchange.Redis configuration string, e.g. 10.0.0.5:6379,10.0.0.6:6379 (standalone or cluster); unset = embedded RocksDB.");
     public static readonly Setting UsageBuffer = new("CASTD_USAGE_BUFFER_RECORDS", "1000000", "Most usage records (user, channel, minute) held in memory while the store is unreachable; past it new watch time is dropped and counted.");
     public static readonly Setting StoreWriteBuffer = new("CASTD_STORE_WRITE_BUFFER_BYTES", RocksDbStateStore.DefaultWriteBufferBytes.ToString(CultureInfo.InvariantCulture), "Embedded store: RocksDB memtable per column family, held in memory before a table file is written; each WAL file grows on disk in steps of 1.1× this.");
@@ -50,7 +62,8 @@ internal static class Settings
         ServerHost, ServerPort, StreamHost, StreamPort, RelayHost, RelayPort, SourceHost, SourcePort, BatchSize,
         DataDir, StoreWriteBuffer, Redis, MaxPayload, ReorderWindow, GapTimeout, StartupHold, ReconnectMax, SourceStallTimeout, ViewerBuffer, GopCacheBytes,
         HandshakeTimeout, ViewerDeadPeer, ViewerConnectsPerAddress, ViewerConnects, ViewerConnectsExempt, LiveTimeout, UsageFlush, UsageBuffer, MaxStreams, SessionTtl, Metrics, ReadyWithoutSource, LogLevel, LogFormat,
-        ChatOpen, ChatMaxConnections, ChatMaxMessage,
+        ChatOpen, ChatMaxConnections, ChatMaxMessage, ChatMaxRooms, ChatMessagesPerSecond,
+        AuthKeys, AdminToken, AdminAllow, AllowedOrigins, RelaySecret, RelayAllow, TlsCert, TlsKey, TlsStreamPort, HttpRequestsPerAddress,
     ];
 
     public static string HelpText()

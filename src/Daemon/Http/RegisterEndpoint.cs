@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Text;
+using Castd.Daemon.Auth;
 using Castd.Daemon.Diagnostics;
 using Castd.Protocol;
 using Castd.Storage;
@@ -13,8 +14,12 @@ internal static class RegisterEndpoint
     /// <summary>A user id is at most 64 bytes; 1 KiB leaves room for a trailing newline or a curl quirk, and no more.</summary>
     private const int MaxBodyBytes = 1024;
 
-    public static async Task<IResult> HandleAsync(HttpRequest request, IStateStore store, ILogger<RegisterCommand> logger)
+    public static async Task<IResult> HandleAsync(HttpRequest request, IStateStore store, HttpAccess access, ILogger<RegisterCommand> logger)
     {
+        if (access.RequireOperator(request.HttpContext) is { } refused)
+        {
+            return refused;
+        }
         var body = await ReadBodyAsync(request.BodyReader, request.HttpContext.RequestAborted);
         if (body is null)
         {

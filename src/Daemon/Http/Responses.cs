@@ -32,7 +32,12 @@ internal sealed record HealthResponse(
     long HttpPlaybacks,
     int Relays,
     IReadOnlyDictionary<string, long> RelayDisconnects,
-    UsageHealth Usage);
+    UsageHealth Usage,
+    string Auth,
+    IReadOnlyDictionary<string, long> AuthRefusals);
+
+/// <summary>What /healthz tells anyone who is not an operator: alive, and whether all is well.</summary>
+internal sealed record LivenessResponse(string Status);
 
 /// <summary>Watch time waiting for the store (docs/fleet.md: buffered while it is unreachable, bounded, counted).</summary>
 internal sealed record UsageHealth(int BufferedRecords, long DroppedMilliseconds, string? StoreProblem);
@@ -56,6 +61,7 @@ internal sealed record FastStartHealth(int Packets, long Bytes, long Groups, lon
 [JsonSerializable(typeof(UsageResponse))]
 [JsonSerializable(typeof(ErrorResponse))]
 [JsonSerializable(typeof(HealthResponse))]
+[JsonSerializable(typeof(LivenessResponse))]
 [JsonSerializable(typeof(ReadyResponse))]
 [JsonSerializable(typeof(SessionResponse))]
 [JsonSerializable(typeof(SessionListResponse))]

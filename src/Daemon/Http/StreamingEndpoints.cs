@@ -1,3 +1,4 @@
+using Castd.Daemon.Auth;
 using Castd.Protocol;
 using Castd.Storage;
 using Castd.Storage.Sessions;
@@ -21,20 +22,23 @@ internal static class StreamingEndpoints
         app.MapGet("/sessions/{user}", List);
     }
 
-    private static async Task<IResult> Open(string? account, string? streamId, ISessionStore sessions) =>
-        Validate(account, streamId) ?? await WithState(async () => Describe(await sessions.OpenHttpAsync(account!, streamId!), StatusCodes.Status200OK));
+    private static async Task<IResult> Open(HttpContext context, string? account, string? streamId, ISessionStore sessions, HttpAccess access) =>
+        Validate(account, streamId) ?? await access.RequireSessionAsync(context, account!)
+        ?? await WithState(async () => Describe(await sessions.OpenHttpAsync(account!, streamId!), StatusCodes.Status200OK));
 
-    private static async Task<IResult> Heartbeat(string? account, string? streamId, ISessionStore sessions) =>
-        Validate(account, streamId) ?? await WithState(async () => await sessions.HeartbeatAsync(account!, streamId!) is { } session
+    private static async Task<IResult> Heartbeat(HttpContext context, string? account, string? streamId, ISessionStore sessions, HttpAccess access) =>
+        Validate(account, streamId) ?? await access.RequireSessionAsync(context, account!)
+        ?? await WithState(async () => await sessions.HeartbeatAsync(account!, streamId!) is { } session
             ? Describe(session, session.Status == SessionStatus.Active ? StatusCodes.Status200OK : StatusCodes.Status400BadRequest)
             : NotFound(account!, streamId!));
 
-    private static async Task<IResult> Close(string? account, string? streamId, ISessionStore sessions) =>
-        Validate(account, streamId)
+    private static async Task<IResult> Close(HttpContext context, string? account, string? streamId, ISessionStore sessions, HttpAccess access) =>
+        Validate(account, streamId) ?? await access.RequireSessionAsync(context, account!)
         ?? await WithState(async () => await sessions.CloseHttpAsync(account!, streamId!) ? Results.NoContent() : NotFound(account!, streamId!));
 
-    private static async Task<IResult> List(string user, ISessionStore sessions) =>
-        UserIds.IsValid(user) ? await WithState(async () => Describe(user, await sessions.ListAsync(user))) : Error($"invalid user id: {UserIds.Rule}");
+    private static async Task<IResult> List(HttpContext context, string user, ISessionStore sessions, HttpAccess access) =>
+        !UserIds.IsValid(user) ? Error($"invalid user id: {UserIds.Rule}")
+        : await access.RequireUserAsync(context, user) ?? await WithState(async () => Describe(user, await sessions.ListAsync(user)));
 
     private static IResult Describe(string user, IReadOnlyList<SessionInfo> sessions)
     {

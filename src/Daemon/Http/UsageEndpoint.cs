@@ -1,3 +1,4 @@
+using Castd.Daemon.Auth;
 using Castd.Daemon.Usage;
 using Castd.Protocol;
 using Castd.Storage;
@@ -7,11 +8,15 @@ namespace Castd.Daemon.Http;
 /// <summary><c>GET /usage/{user-id}</c>: <c>{"sessions":{"&lt;channel&gt;":&lt;seconds&gt;}}</c> for the last 24 hours (docs/http.md).</summary>
 internal static class UsageEndpoint
 {
-    public static async Task<IResult> HandleAsync(string userId, UsageReport report)
+    public static async Task<IResult> HandleAsync(HttpContext context, string userId, UsageReport report, HttpAccess access)
     {
         if (!UserIds.IsValid(userId))
         {
             return Results.Text($"invalid user id: {UserIds.Rule}\n", statusCode: StatusCodes.Status400BadRequest);
+        }
+        if (await access.RequireUserAsync(context, userId) is { } refused)
+        {
+            return refused;
         }
         try
         {

@@ -13,4 +13,7 @@ internal sealed class IngestOptions
     public required TimeSpan StallTimeout { get; init; }
     /// <summary>/readyz answers 200 while the source is down.</summary>
     public required bool ReadyWithoutSource { get; init; }
+    /// <summary>Sent as the first line, <c>RELAY &lt;secret&gt;</c>, when the source is an upstream castd's relay port that asks
+    /// for it (docs/relay.md); empty: nothing is sent.</summary>
+    public required string RelaySecret { get; init; }
 }

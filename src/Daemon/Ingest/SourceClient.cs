@@ -110,6 +110,10 @@ internal sealed partial class SourceClient(
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(5));
             await socket.ConnectAsync(options.SourceHost, options.SourcePort, timeout.Token);
+            if (options.RelaySecret.Length > 0)
+            {
+                await socket.SendAsync(System.Text.Encoding.UTF8.GetBytes($"RELAY {options.RelaySecret}\n"), SocketFlags.None, timeout.Token);
+            }
             return socket;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)

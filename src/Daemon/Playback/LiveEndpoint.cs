@@ -1,4 +1,5 @@
 using System.Text;
+using Castd.Daemon.Auth;
 using Castd.Daemon.Streams;
 using Castd.Protocol.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -14,9 +15,9 @@ internal static class LiveEndpoint
 {
     public static void MapLivePlayback(this IEndpointRouteBuilder app) => app.MapGet("/live/{file}", HandleAsync);
 
-    private static async Task HandleAsync(HttpContext context, StreamLifecycle lifecycle, PlayerProtocol protocol, IHostApplicationLifetime lifetime)
+    private static async Task HandleAsync(HttpContext context, StreamLifecycle lifecycle, PlayerProtocol protocol, OriginPolicy origins, IHostApplicationLifetime lifetime)
     {
-        using var connection = new ResponseStreamConnection(context);
+        using var connection = new ResponseStreamConnection(context, origins.CorsOrigin(context.Request.Headers.Origin.ToString() is { Length: > 0 } origin ? origin : null));
         var target = context.Features.GetRequiredFeature<IHttpRequestFeature>().RawTarget;
         // Kestrel chunks the response itself: castd writes plain payloads.
         var error = LiveRequestReader.TryParseTarget(Encoding.ASCII.GetBytes(target), chunked: false, out var request);

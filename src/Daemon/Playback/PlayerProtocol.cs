@@ -1,4 +1,5 @@
 using System.Buffers;
+using Castd.Daemon.Auth;
 using Castd.Daemon.Channels;
 using Castd.Daemon.Streams;
 using Castd.Daemon.Viewers;
@@ -10,10 +11,10 @@ namespace Castd.Daemon.Playback;
 /// HTTP playback (docs/playback.md): <c>GET /live/{channel}.ts?user=</c>, a viewer like a TCP one (same admission,
 /// limit and usage), fast start on whenever the channel keeps a cache. Refusals are an HTTP status and a one-line body.
 /// </summary>
-internal sealed class PlayerProtocol(ViewerGate gate, ChannelOptions channels) : HeadedStreamProtocol<LiveRequest>
+internal sealed class PlayerProtocol(ViewerGate gate, ChannelOptions channels, OriginPolicy origins) : HeadedStreamProtocol<LiveRequest>
 {
-    private static readonly byte[] ChunkedHead = LiveReply.StreamHead(chunked: true);
-    private static readonly byte[] PlainHead = LiveReply.StreamHead(chunked: false);
+    private static readonly byte[] ChunkedHead = LiveReply.StreamHead(chunked: true, corsOrigin: "*");
+    private static readonly byte[] PlainHead = LiveReply.StreamHead(chunked: false, corsOrigin: "*");
 
     public override StreamKind Kind => StreamKind.Player;
 
@@ -29,9 +30,14 @@ internal sealed class PlayerProtocol(ViewerGate gate, ChannelOptions channels) :
 
     /// <remarks><see cref="LiveRequest.Chunked"/>: castd writes the chunks itself; a response Kestrel writes is chunked by Kestrel.</remarks>
     public override ValueTask<StreamAdmission> AdmitAsync(LiveRequest request) =>
-        gate.AdmitAsync(request.UserId, request.Channel, request.Chunked ? WireFormat.Chunked : WireFormat.Raw, fastStart: channels.GopCacheBytes > 0);
+        gate.AdmitAsync(request.UserId, request.Channel, request.Chunked ? WireFormat.Chunked : WireFormat.Raw, fastStart: channels.GopCacheBytes > 0, request.Token);
 
     public override ReadOnlyMemory<byte> Refusal(StreamRefusal refusal) => LiveReply.ErrorResponse(refusal.Code, refusal.Text);
 
-    public override ReadOnlyMemory<byte> Head(LiveRequest request) => request.Chunked ? ChunkedHead : PlainHead;
+    /// <summary>The 200 head, made once for the common CORS answer (<c>*</c>) and per request when origins are listed.</summary>
+    public override ReadOnlyMemory<byte> Head(LiveRequest request) => origins.CorsOrigin(request.Origin) switch
+    {
+        "*" => request.Chunked ? ChunkedHead : PlainHead,
+        var origin => LiveReply.StreamHead(request.Chunked, origin),
+    };
 }

@@ -8,7 +8,8 @@ namespace Castd.Daemon.Playback;
 /// A player's request that Kestrel parsed (a browser reusing a keep-alive connection for its player): the stream is
 /// written through the response, one copy a viewer, the price of sharing the connection; it ends with the request.
 /// </summary>
-internal sealed class ResponseStreamConnection(HttpContext context) : StreamConnection, IDisposable
+/// <param name="corsOrigin">The <c>Access-Control-Allow-Origin</c> of the response (see <see cref="Auth.OriginPolicy"/>); null for none.</param>
+internal sealed class ResponseStreamConnection(HttpContext context, string? corsOrigin) : StreamConnection, IDisposable
 {
     private readonly CancellationTokenSource _interrupt = new();
     private PipePacketSender? _sender;
@@ -33,7 +34,14 @@ internal sealed class ResponseStreamConnection(HttpContext context) : StreamConn
         // The same head the takeover writes itself (LiveReply.StreamHead), through Kestrel, which adds the chunking.
         context.Response.ContentType = "video/mp2t";
         context.Response.Headers.CacheControl = "no-store";
-        context.Response.Headers.AccessControlAllowOrigin = "*";
+        if (corsOrigin is not null)
+        {
+            context.Response.Headers.AccessControlAllowOrigin = corsOrigin;
+            if (corsOrigin != "*")
+            {
+                context.Response.Headers.Vary = "Origin";
+            }
+        }
         try
         {
             await context.Response.StartAsync(context.RequestAborted);

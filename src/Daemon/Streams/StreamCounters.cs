@@ -12,7 +12,7 @@ namespace Castd.Daemon.Streams;
 internal sealed class StreamCounters
 {
     private readonly ConcurrentDictionary<int, long> _refusals = new(
-        new[] { ViewerReply.BadRequest, ViewerReply.Unregistered, ViewerReply.Timeout, ViewerReply.TooLong, ViewerReply.TooManyStreams, ViewerReply.Unavailable }
+        new[] { ViewerReply.BadRequest, ViewerReply.Unauthorized, ViewerReply.Unregistered, ViewerReply.Timeout, ViewerReply.TooLong, ViewerReply.TooManyStreams, ViewerReply.Unavailable }
             .Select(code => KeyValuePair.Create(code, 0L)));
 
     private long _httpPlaybacks;

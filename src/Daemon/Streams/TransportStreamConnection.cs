@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Castd.Daemon.Streams;
 
@@ -9,12 +10,15 @@ namespace Castd.Daemon.Streams;
 /// A stream connection castd owns whole (stream port, relay port, an HTTP connection whose first request is a live
 /// stream). On Kestrel's socket transport every byte castd writes goes straight to the socket, packets gathered from the
 /// shared buffers and never copied, and nothing is ever put in the connection's output pipe, so nothing there can be
-/// overtaken. On any other transport (an in-memory one in tests) the same bytes go through the connection's pipes.
-/// Either way the input pipe tells when the peer leaves.
+/// overtaken. Over TLS (CASTD_TLS_STREAM_PORT) and on any other transport (an in-memory one in tests) the same bytes go
+/// through the connection's pipes, which encrypt them. Either way the input pipe tells when the peer leaves.
 /// </summary>
 internal sealed class TransportStreamConnection(ConnectionContext connection) : StreamConnection
 {
-    private readonly Socket? _socket = connection.Features.Get<IConnectionSocketFeature>()?.Socket;
+    private readonly Socket? _socket = connection.Features.Get<ITlsHandshakeFeature>() is null ? connection.Features.Get<IConnectionSocketFeature>()?.Socket : null;
+
+    /// <summary>Kept for dead-peer detection, which works on the socket under TLS too.</summary>
+    private readonly Socket? _anySocket = connection.Features.Get<IConnectionSocketFeature>()?.Socket;
     private PipePacketSender? _pipeSender;
 
     public override EndPoint? Remote => connection.RemoteEndPoint;
@@ -50,9 +54,9 @@ internal sealed class TransportStreamConnection(ConnectionContext connection) : 
 
     public override void EnableDeadPeerDetection(TimeSpan timeout)
     {
-        if (_socket is not null)
+        if (_anySocket is not null)
         {
-            DeadPeerDetection.Enable(_socket, timeout);
+            DeadPeerDetection.Enable(_anySocket, timeout);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Threading.RateLimiting;
+using Castd.Daemon.Auth;
 using Castd.Protocol.Viewers;
 
 namespace Castd.Daemon.Viewers;
@@ -53,21 +54,14 @@ internal sealed class ViewerConnectRate : IDisposable
         {
             return 0;
         }
-        if (address.IsIPv4MappedToIPv6)
+        if (ClientAddresses.IsIn(_exempt, address))
         {
-            address = address.MapToIPv4();
-        }
-        foreach (var network in _exempt)
-        {
-            if (network.Contains(address))
-            {
-                return 0;
-            }
+            return 0;
         }
         // The address first: one noisy address is refused without spending the total every other address shares.
         if (_perAddress is not null)
         {
-            using var lease = _perAddress.AttemptAcquire(BucketOf(address));
+            using var lease = _perAddress.AttemptAcquire(ClientAddresses.BucketOf(address));
             if (!lease.IsAcquired)
             {
                 return ViewerReply.TooManyStreams;
@@ -82,19 +76,6 @@ internal sealed class ViewerConnectRate : IDisposable
             }
         }
         return 0;
-    }
-
-    /// <summary>The address itself for IPv4; its /64 network for IPv6.</summary>
-    private static IPAddress BucketOf(IPAddress address)
-    {
-        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
-        {
-            return address;
-        }
-        Span<byte> bytes = stackalloc byte[16];
-        address.TryWriteBytes(bytes, out _);
-        bytes[8..].Clear();
-        return new IPAddress(bytes);
     }
 
     /// <summary>A second's worth of tokens, refilled a tenth at a time (below 10 a second, whole seconds) so a bucket never refills all at once.</summary>

@@ -1,3 +1,4 @@
+using Castd.Daemon.Auth;
 using Castd.Daemon.Channels;
 using Castd.Daemon.Chat;
 using Castd.Daemon.Sessions;
@@ -10,10 +11,14 @@ using Castd.Storage.Sessions;
 namespace Castd.Daemon.Viewers;
 
 /// <summary>
-/// Whether a viewer may watch (docs/viewers.md, docs/sessions.md): registered, and within its account's limit. Shared by
-/// TCP viewers and HTTP players; codes as in <see cref="ViewerReply"/>, which HTTP reuses as statuses.
+/// Whether a viewer may watch (docs/viewers.md, docs/sessions.md, docs/security.md): its token (when castd asks for
+/// them) is for this user, the <c>play</c> scope and this channel, checked before any storage lookup; the user is
+/// registered; and its account is within its limit. Shared by TCP viewers and HTTP players; codes as in
+/// <see cref="ViewerReply"/>, which HTTP reuses as statuses.
 /// </summary>
 internal sealed class ViewerGate(
+    TokenVerifier tokens,
+    AuthCounters authCounters,
     IStateStore store,
     ISessionStore sessions,
     SessionLimitOptions options,
@@ -21,8 +26,14 @@ internal sealed class ViewerGate(
     ViewerDirectory viewers,
     ChatGate chat)
 {
-    public async ValueTask<StreamAdmission> AdmitAsync(string userId, string channel, WireFormat format, bool fastStart)
+    public async ValueTask<StreamAdmission> AdmitAsync(string userId, string channel, WireFormat format, bool fastStart, string? token)
     {
+        if (await tokens.CheckAsync(token, userId, TokenScope.Play, channel) is not AuthFailure.None and var failure)
+        {
+            authCounters.Count(failure);
+            var (code, text) = AuthFailures.Describe(failure);
+            return StreamAdmission.Refuse(code, text);
+        }
         SessionInfo session;
         try
         {

@@ -6,8 +6,15 @@ namespace Castd.Protocol.Http;
 public static class LiveReply
 {
     /// <summary>No caching anywhere: every byte is live. Closing after the body: the connection belongs to the stream.</summary>
-    public static byte[] StreamHead(bool chunked) => Encoding.ASCII.GetBytes(
-        "HTTP/1.1 200 OK\r\nContent-Type: video/mp2t\r\nCache-Control: no-store\r\nAccess-Control-Allow-Origin: *\r\n"
+    /// <param name="corsOrigin">The <c>Access-Control-Allow-Origin</c> value (<c>*</c>, or one origin with <c>Vary: Origin</c>); null for none.</param>
+    public static byte[] StreamHead(bool chunked, string? corsOrigin) => Encoding.ASCII.GetBytes(
+        "HTTP/1.1 200 OK\r\nContent-Type: video/mp2t\r\nCache-Control: no-store\r\n"
+        + corsOrigin switch
+        {
+            null => "",
+            "*" => "Access-Control-Allow-Origin: *\r\n",
+            var origin => $"Access-Control-Allow-Origin: {origin}\r\nVary: Origin\r\n",
+        }
         + (chunked ? "Transfer-Encoding: chunked\r\n" : "") + "Connection: close\r\n\r\n");
 
     public static (int Status, string Text) Describe(LiveRequestError error) => error switch

@@ -62,7 +62,39 @@ public static class LiveRequestReader
         Span<byte> copy = stackalloc byte[(int)line.Length];
         line.CopyTo(copy);
         error = ParseRequestLine(copy, out request);
-        return error == LiveRequestError.None ? OperationStatus.Done : OperationStatus.InvalidData;
+        if (error != LiveRequestError.None)
+        {
+            return OperationStatus.InvalidData;
+        }
+        request = request with { Origin = FindOrigin(ref fields) };
+        return OperationStatus.Done;
+    }
+
+    /// <summary>The value of the head's <c>Origin</c> field (RFC 6454), or null; every other field is read past.</summary>
+    private static string? FindOrigin(ref SequenceReader<byte> fields)
+    {
+        var name = "origin:"u8;
+        Span<byte> start = stackalloc byte[name.Length];
+        while (fields.TryReadTo(out ReadOnlySequence<byte> field, "\r\n"u8) || TryTakeRest(ref fields, out field))
+        {
+            if (field.Length > name.Length)
+            {
+                field.Slice(0, name.Length).CopyTo(start);
+                if (Ascii.EqualsIgnoreCase(start, name))
+                {
+                    return Encoding.ASCII.GetString(field.Slice(name.Length)).Trim(' ', '\t');
+                }
+            }
+        }
+        return null;
+    }
+
+    /// <summary>The head's last field, which has no CRLF of its own here (the head was cut before the empty line).</summary>
+    private static bool TryTakeRest(ref SequenceReader<byte> fields, out ReadOnlySequence<byte> field)
+    {
+        field = fields.UnreadSequence;
+        fields.AdvanceToEnd();
+        return !field.IsEmpty;
     }
 
     private static LiveRequestError ParseRequestLine(ReadOnlySpan<byte> line, out LiveRequest request)
@@ -87,7 +119,8 @@ public static class LiveRequestReader
     }
 
     /// <summary>
-    /// Grammar: "/live/" channel ".ts" ["?" query], the query holding user=&lt;id&gt;, both percent-decoded (docs/playback.md).
+    /// Grammar: "/live/" channel ".ts" ["?" query], the query holding user=&lt;id&gt; and perhaps token=&lt;jwt&gt;, the path and
+    /// user percent-decoded (docs/playback.md, docs/security.md; a token's characters need no escapes).
     /// Also used for a playback request Kestrel parsed (on a connection that began with another request).
     /// </summary>
     public static LiveRequestError TryParseTarget(ReadOnlySpan<byte> target, bool chunked, out LiveRequest request)
@@ -116,7 +149,9 @@ public static class LiveRequestReader
         {
             return LiveRequestError.InvalidUserId;
         }
-        request = new LiveRequest(Encoding.ASCII.GetString(userBytes[..userLength]), Encoding.ASCII.GetString(decoded[..channelLength]), chunked);
+        var token = query < 0 ? default : FindParameter(target[(query + 1)..], "token"u8);
+        request = new LiveRequest(Encoding.ASCII.GetString(userBytes[..userLength]), Encoding.ASCII.GetString(decoded[..channelLength]), chunked,
+            token.IsEmpty ? null : Encoding.ASCII.GetString(token));
         return LiveRequestError.None;
     }
 

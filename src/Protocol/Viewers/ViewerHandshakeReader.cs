@@ -9,24 +9,31 @@ public static class ViewerHandshakeReader
     /// <summary>A 64-byte user id, a 64-byte channel name and both option words fit with room to spare.</summary>
     public const int MaxLineLength = 256;
 
+    /// <summary>With tokens (docs/security.md): an ES256 token with a long <c>sub</c> is about 500 bytes; 4 KiB leaves room for
+    /// larger claims and is still one small read.</summary>
+    public const int MaxLineLengthWithToken = 4096;
+
+    private static ReadOnlySpan<byte> TokenPrefix => "token="u8;
+
     /// <summary>
-    /// Grammar: user-id SP channel *2(SP option) [CR] LF, option = "framed" / "faststart", each at most once; docs/viewers.md, docs/playback.md.
-    /// NeedMoreData consumes nothing; InvalidData sets <paramref name="error"/>; Done consumes the line.
+    /// Grammar: user-id SP channel *3(SP option) [CR] LF, option = "framed" / "faststart" / "token=" 1*VCHAR, each at most
+    /// once; docs/viewers.md, docs/security.md. NeedMoreData consumes nothing; InvalidData sets <paramref name="error"/>;
+    /// Done consumes the line, which is at most <paramref name="maxLineLength"/> bytes.
     /// </summary>
-    public static OperationStatus TryRead(ref SequenceReader<byte> reader, out ViewerRequest request, out HandshakeError error)
+    public static OperationStatus TryRead(ref SequenceReader<byte> reader, out ViewerRequest request, out HandshakeError error, int maxLineLength = MaxLineLength)
     {
         request = default;
         error = HandshakeError.None;
         if (!reader.TryReadTo(out ReadOnlySequence<byte> lineSequence, (byte)'\n', advancePastDelimiter: true))
         {
-            if (reader.Remaining >= MaxLineLength)
+            if (reader.Remaining >= maxLineLength)
             {
                 error = HandshakeError.LineTooLong;
                 return OperationStatus.InvalidData;
             }
             return OperationStatus.NeedMoreData;
         }
-        if (lineSequence.Length >= MaxLineLength)
+        if (lineSequence.Length >= maxLineLength)
         {
             error = HandshakeError.LineTooLong;
             return OperationStatus.InvalidData;
@@ -45,9 +52,10 @@ public static class ViewerHandshakeReader
     private static HandshakeError Parse(ReadOnlySpan<byte> line, out ViewerRequest request)
     {
         request = default;
-        Span<Range> words = stackalloc Range[5];
+        Span<Range> words = stackalloc Range[6];
         var count = SplitOnSpace(line, words);
-        if (count < 2 || count > 4)
+        // At most two option words, and a token word beside them.
+        if (count < 2 || count > 5 || count == 5 && !HasTokenWord(line, words[2..count]))
         {
             return HandshakeError.Malformed;
         }
@@ -71,6 +79,7 @@ public static class ViewerHandshakeReader
         }
         var framed = false;
         var fastStart = false;
+        string? token = null;
         foreach (var word in words[2..count])
         {
             var option = line[word];
@@ -82,14 +91,31 @@ public static class ViewerHandshakeReader
             {
                 fastStart = true;
             }
+            else if (option.Length > TokenPrefix.Length && option.StartsWith(TokenPrefix) && token is null)
+            {
+                // Whether it is a token at all is the verifier's to say (ERR 401 malformed token).
+                token = Encoding.ASCII.GetString(option[TokenPrefix.Length..]);
+            }
             else
             {
                 // Unknown, or given twice.
                 return HandshakeError.UnknownOption;
             }
         }
-        request = new ViewerRequest(Encoding.ASCII.GetString(user), Encoding.ASCII.GetString(channel), framed, fastStart);
+        request = new ViewerRequest(Encoding.ASCII.GetString(user), Encoding.ASCII.GetString(channel), framed, fastStart, token);
         return HandshakeError.None;
+    }
+
+    private static bool HasTokenWord(ReadOnlySpan<byte> line, ReadOnlySpan<Range> options)
+    {
+        foreach (var option in options)
+        {
+            if (line[option].StartsWith(TokenPrefix))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>Splits on single spaces; returns how many words there were (more than <paramref name="words"/> holds means too many).</summary>
