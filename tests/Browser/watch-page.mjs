@@ -5,11 +5,13 @@
 //              in the other; the screenshot shows both pages
 //   refused    #stranger@zato01 (unregistered) shows castd's 403 line and a register button, which registers and plays
 //   reconnect  plays, shows it is no longer live when the source stops, and plays again once a source is back
-// Usage: node watch-page.mjs <castd http base url> <scenario> <screenshot.png>
+//   tokens     castd asks for tokens: #coop@zato01&token=<jwt> plays and chats (the page passes the fragment's token
+//              to /live and /chat, under the page's Content-Security-Policy); without the token the player shows 401
+// Usage: node watch-page.mjs <castd http base url> <scenario> <screenshot.png> [token]
 import assert from "node:assert/strict";
 import { launch, screenshotSideBySide } from "./chromium.mjs";
 
-const [base, scenario, screenshot] = process.argv.slice(2);
+const [base, scenario, screenshot, token] = process.argv.slice(2);
 // The video is muted (the page does it), and the autoplay policy is lifted anyway so that no user gesture is needed.
 const browser = await launch(["--autoplay-policy=no-user-gesture-required"]);
 const errors = [];
@@ -98,6 +100,16 @@ try {
         console.log(`not yet: ${error.message}`);
       }
     }
+    await coop.screenshot({ path: screenshot });
+  } else if (scenario === "tokens") {
+    const coop = await open(`coop@zato01&token=${token}`);
+    await coop.locator("#status").filter({ hasText: "connected as coop" }).waitFor({ timeout: 20_000 });
+    await waitForState(coop, "live", 20_000);
+    await assertPlays(coop, 3);
+    assert.ok((await coop.evaluate(() => location.hash)).includes("&token="), "the token stays in the fragment");
+    const bare = await open("coop@zato01");
+    await waitForState(bare, "error", 20_000);
+    await bare.locator("#notice").filter({ hasText: "401: missing token" }).waitFor();
     await coop.screenshot({ path: screenshot });
   } else {
     throw new Error(`unknown scenario ${scenario}`);

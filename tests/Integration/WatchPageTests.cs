@@ -26,6 +26,14 @@ public sealed class WatchPageTests
     }
 
     [Fact]
+    public async Task WithTokens_ThePagePassesTheFragmentsToken_AndPlaysAndChats_WithoutOneItShows401()
+    {
+        using var keys = new TestKeys();
+        await using var rig = await WatchRig.StartAsync(["coop"], settings: new Dictionary<string, string> { ["CASTD_AUTH_KEYS"] = keys.Path });
+        await rig.RunScriptAsync("tokens", keys.Token("coop", scope: "play chat", channel: "zato01"));
+    }
+
+    [Fact]
     public async Task SourceStopsAndReturns_PageShowsReconnecting_ThenPlaysAgainWithoutAReload()
     {
         await using var rig = await WatchRig.StartAsync(["coop"], firstSourceFor: TimeSpan.FromSeconds(12));
@@ -57,11 +65,11 @@ public sealed class WatchPageTests
 
         public Task<(int ExitCode, string Output)> FirstSource => _sources[0];
 
-        public static async Task<WatchRig> StartAsync(string[] users, TimeSpan? firstSourceFor = null)
+        public static async Task<WatchRig> StartAsync(string[] users, TimeSpan? firstSourceFor = null, IReadOnlyDictionary<string, string>? settings = null)
         {
             var data = new TempDirectory();
             var sourcePort = FreePorts.Next();
-            var rig = new WatchRig(data, sourcePort, await CastdProcess.StartAsync(data.Path, sourcePort));
+            var rig = new WatchRig(data, sourcePort, await CastdProcess.StartAsync(data.Path, sourcePort, settings));
             foreach (var user in users)
             {
                 await rig.Castd.RegisterAsync(user);
@@ -83,14 +91,14 @@ public sealed class WatchPageTests
         }
 
         /// <summary>Runs one scenario of watch-page.mjs; its screenshot stays in TestResults/ as a CI artifact.</summary>
-        public async Task RunScriptAsync(string scenario)
+        public async Task RunScriptAsync(string scenario, string? token = null)
         {
             var screenshot = Path.Combine(RepoPaths.Root, "TestResults", $"watch-page-{scenario}.png");
             Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
             File.Delete(screenshot);
 
             var (exitCode, output) = await DotnetRun.RunProgramAsync(
-                "node", [Path.Combine(RepoPaths.Root, "tests", "Browser", "watch-page.mjs"), $"http://127.0.0.1:{Castd.HttpPort}", scenario, screenshot],
+                "node", [Path.Combine(RepoPaths.Root, "tests", "Browser", "watch-page.mjs"), $"http://127.0.0.1:{Castd.HttpPort}", scenario, screenshot, .. token is null ? [] : new[] { token }],
                 timeout: TimeSpan.FromSeconds(120));
 
             Assert.True(exitCode == 0, $"{output}\ncastd:\n{Castd.Output}");

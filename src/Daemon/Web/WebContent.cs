@@ -16,6 +16,13 @@ internal static class WebContent
 {
     public const string PageName = "watch.html";
 
+    /// <summary>
+    /// The page loads only its own files and talks only to castd (its /live, /channels, /register and chat WebSocket);
+    /// MSE plays from a blob: URL; the page's style sheet is inline; nothing may frame it (docs/security.md).
+    /// </summary>
+    private const string ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; "
+        + "media-src 'self' blob:; worker-src 'self' blob:; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
     private static readonly FrozenDictionary<string, WebFile> Files = Load();
 
     /// <summary>GET and HEAD: a HEAD (curl -I, link checkers, monitors) gets the GET's headers and no body.</summary>
@@ -33,6 +40,9 @@ internal static class WebContent
         headers.ETag = file.ETag;
         headers.CacheControl = "no-cache";
         headers.XContentTypeOptions = "nosniff";
+        headers.ContentSecurityPolicy = ContentSecurityPolicy;
+        // A token rides in the fragment, which no Referer carries; the page's own requests need no Referer either.
+        headers["Referrer-Policy"] = "no-referrer";
         return context.Request.Headers.IfNoneMatch.Contains(file.ETag)
             ? Results.StatusCode(StatusCodes.Status304NotModified)
             : Results.Bytes(file.Bytes, file.ContentType);

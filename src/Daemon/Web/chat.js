@@ -9,6 +9,7 @@ const backoff = failures => Math.min(500 * 2 ** failures, 8000);
 export class Chat {
   #socket = null;
   #handle = "";
+  #token = "";
   #room = "";
   #failures = 0;
   #redial = 0;
@@ -29,8 +30,9 @@ export class Chat {
     setInterval(() => { if (this.#room) this.#send({ who: this.#room }); }, 2000);
   }
 
-  connect(handle) {
+  connect(handle, token = "") {
     this.#handle = handle;
+    this.#token = token;
     this.#failures = 0;
     this.#dial();
   }
@@ -51,7 +53,8 @@ export class Chat {
       this.#socket.close();
     }
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const socket = new WebSocket(`${scheme}://${location.host}/chat?user=${encodeURIComponent(this.#handle)}`);
+    const auth = this.#token ? `&token=${encodeURIComponent(this.#token)}` : "";
+    const socket = new WebSocket(`${scheme}://${location.host}/chat?user=${encodeURIComponent(this.#handle)}${auth}`);
     this.#socket = socket;
     socket.onopen = () => {
       this.#failures = 0;

@@ -10,8 +10,9 @@ const StallMs = 3000;
 const FrozenMs = 1000;
 // 0.5 s, 1 s, 2 s … 8 s, reset once frames flow again.
 const backoff = failures => Math.min(500 * 2 ** failures, 8000);
-// Refusals that asking again cannot change (docs/playback.md: 400 malformed, 403 unregistered); 429 and 503 may clear.
-const Final = new Set([400, 403, 404]);
+// Refusals that asking again cannot change (docs/playback.md: 400 malformed, 401 no or a bad token, 403 unregistered or
+// not allowed); 429 and 503 may clear.
+const Final = new Set([400, 401, 403, 404]);
 
 export class Player {
   #video;
@@ -31,8 +32,9 @@ export class Player {
     setInterval(() => this.#watchdog(), 250);
   }
 
-  watch(channel, user) {
-    this.#url = `/live/${encodeURIComponent(channel)}.ts?user=${encodeURIComponent(user)}`;
+  watch(channel, user, token = "") {
+    const auth = token ? `&token=${encodeURIComponent(token)}` : "";
+    this.#url = `/live/${encodeURIComponent(channel)}.ts?user=${encodeURIComponent(user)}${auth}`;
     this.#failures = 0;
     this.#start();
   }

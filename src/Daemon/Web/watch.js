@@ -1,4 +1,6 @@
-// The watch page (docs/playback.md): http://host:8080/#<handle>@<channel> plays the channel beside the chat of its room.
+// The watch page (docs/playback.md): http://host:8080/#<handle>@<channel> plays the channel beside the chat of its room;
+// with tokens (docs/security.md) the fragment carries the viewer's token too, #<handle>@<channel>&token=<jwt>, so it
+// never reaches a server log or a Referer; the page hands it to /live and /chat as ?token=.
 // The chat handle is also the user id the page watches as (docs/http.md): one name for one person. The page does not
 // register it by itself; an unregistered handle sees castd's 403 and a button that registers it (POST /register).
 import { Chat } from "./chat.js";
@@ -13,10 +15,13 @@ const player = new Player($("video"), status => { $("register").hidden = status 
 // null until the first show(), so that it applies everything.
 let handle = null;
 let channel = null;
+let token = "";
 let channels = [];
 
 function fromHash() {
-  const [h = "", c = ""] = decodeURIComponent(location.hash.slice(1)).split("@");
+  const [who, ...params] = location.hash.slice(1).split("&");
+  const [h = "", c = ""] = decodeURIComponent(who).split("@");
+  token = new URLSearchParams(params.join("&")).get("token") ?? "";
   return { h: h.trim(), c: c.trim() };
 }
 
@@ -25,16 +30,16 @@ function show(nextHandle, nextChannel) {
   const channelChanged = nextChannel !== channel;
   handle = nextHandle;
   channel = nextChannel;
-  history.replaceState(null, "", `#${handle}${channel ? `@${channel}` : ""}`);
+  history.replaceState(null, "", `#${handle}${channel ? `@${channel}` : ""}${token ? `&token=${token}` : ""}`);
   $("handle").value = handle;
   renderChannels();
-  if (handleChanged && handle) chat.connect(handle);
+  if (handleChanged && handle) chat.connect(handle, token);
   if (channelChanged && channel) chat.enter(channel);
   if (!handleChanged && !channelChanged) return;
   $("register").hidden = true;
   if (!handle) player.stop("log in to watch");
   else if (!channel) player.stop("no channel yet");
-  else player.watch(channel, handle);
+  else player.watch(channel, handle, token);
   renderViewers();
 }
 
@@ -77,9 +82,9 @@ $("register").onclick = async () => {
   const response = await fetch("/register", { method: "POST", body: handle });
   if (response.ok) {
     $("register").hidden = true;
-    player.watch(channel, handle);
+    player.watch(channel, handle, token);
     // The chat refused an unregistered handle too (unless CASTD_CHAT_OPEN) and does not redial a refusal by itself.
-    chat.connect(handle);
+    chat.connect(handle, token);
   }
 };
 window.addEventListener("hashchange", () => { const { h, c } = fromHash(); show(h, c || channel); });

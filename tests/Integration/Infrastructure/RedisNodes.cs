@@ -19,24 +19,27 @@ internal sealed class RedisNodes : IAsyncDisposable
     private readonly int[] _ports;
     private readonly Process?[] _processes;
     private readonly bool _cluster;
+    private readonly string? _password;
 
-    private RedisNodes(int[] ports, bool cluster)
+    private RedisNodes(int[] ports, bool cluster, string? password = null)
     {
         _ports = ports;
         _processes = new Process?[ports.Length];
         _cluster = cluster;
+        _password = password;
     }
 
     public bool IsCluster => _cluster;
 
     public int Count => _ports.Length;
 
-    /// <summary>The CASTD_REDIS value: every node, as an operator would list them.</summary>
-    public string Configuration => string.Join(",", _ports.Select(p => $"127.0.0.1:{p}"));
+    /// <summary>The CASTD_REDIS value: every node, as an operator would list them, and the password when there is one.</summary>
+    public string Configuration => string.Join(",", _ports.Select(p => $"127.0.0.1:{p}")) + (_password is null ? "" : $",password={_password}");
 
-    public static async Task<RedisNodes> StartStandaloneAsync()
+    /// <param name="password">Given, the server asks for it (requirepass).</param>
+    public static async Task<RedisNodes> StartStandaloneAsync(string? password = null)
     {
-        var nodes = new RedisNodes([FreePorts.Next()], cluster: false);
+        var nodes = new RedisNodes([FreePorts.Next()], cluster: false, password);
         await nodes.StartAsync(0);
         return nodes;
     }
@@ -108,6 +111,10 @@ internal sealed class RedisNodes : IAsyncDisposable
         var directory = Path.Combine(_data.Path, Port(node));
         Directory.CreateDirectory(directory);
         List<string> args = ["--port", Port(node), "--bind", "127.0.0.1", "--daemonize", "no", "--dir", directory, "--appendonly", "yes", "--save", ""];
+        if (_password is not null)
+        {
+            args.AddRange(["--requirepass", _password]);
+        }
         if (_cluster)
         {
             // A stopped master is marked failed after 2 s (the default 15 s would make the fault test slow).
@@ -120,7 +127,8 @@ internal sealed class RedisNodes : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _processes[node] = process;
-        await Eventually.TrueAsync(async () => (await RedisCli.RunAsync(["-p", Port(node), "PING"])).Trim() == "PONG", TimeSpan.FromSeconds(10));
+        string[] auth = _password is null ? [] : ["-a", _password, "--no-auth-warning"];
+        await Eventually.TrueAsync(async () => (await RedisCli.RunAsync(["-p", Port(node), .. auth, "PING"])).Trim() == "PONG", TimeSpan.FromSeconds(10));
     }
 
     private async Task WaitForClusterOkAsync() =>
