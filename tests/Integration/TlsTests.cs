@@ -33,7 +33,7 @@ public sealed class TlsTests : IAsyncLifetime
         _castd = await CastdProcess.StartAsync(_data.Path, sourcePort,
             new Dictionary<string, string>(_certificates.Settings) { ["CASTD_TLS_STREAM_PORT"] = _tlsStreamPort.ToString(CultureInfo.InvariantCulture) },
             waitUntilReady: false);
-        _https = new HttpClient(new SocketsHttpHandler { SslOptions = { RemoteCertificateValidationCallback = (_, certificate, _, _) => _certificates.Validate(certificate) } })
+        _https = new HttpClient(new SocketsHttpHandler { SslOptions = { RemoteCertificateValidationCallback = (_, certificate, chain, _) => _certificates.Validate(certificate, chain) } })
         {
             BaseAddress = new Uri(Origin),
         };
@@ -78,7 +78,7 @@ public sealed class TlsTests : IAsyncLifetime
     public async Task Wss_ChatWorks()
     {
         using var socket = new ClientWebSocket();
-        socket.Options.RemoteCertificateValidationCallback = (_, certificate, _, _) => _certificates.Validate(certificate);
+        socket.Options.RemoteCertificateValidationCallback = (_, certificate, chain, _) => _certificates.Validate(certificate, chain);
         await socket.ConnectAsync(new Uri($"wss://localhost:{_castd.HttpPort}/chat?user=fan-1"), CancellationToken.None);
         await socket.SendAsync("""{"recipient":"fan-1","message":"over tls"}"""u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
         var buffer = new byte[4096];
@@ -121,7 +121,7 @@ public sealed class TlsTests : IAsyncLifetime
     {
         using var tcp = new TcpClient();
         await tcp.ConnectAsync("127.0.0.1", _tlsStreamPort);
-        await using var tls = new SslStream(tcp.GetStream(), false, (_, certificate, _, _) => _certificates.Validate(certificate));
+        await using var tls = new SslStream(tcp.GetStream(), false, (_, certificate, chain, _) => _certificates.Validate(certificate, chain));
         await tls.AuthenticateAsClientAsync("localhost");
         await tls.WriteAsync(Encoding.ASCII.GetBytes($"{user} zato01 faststart\n"));
         var buffer = new byte[64 * 1024];
