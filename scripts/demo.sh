@@ -3,7 +3,9 @@
 # registers five users, lets them watch for a while like the original demo (users 1 and 4 on zato01, 2 and 5 on
 # zato02, 3 on a channel that never goes live), saves what each received as .ts files, prints each user's usage,
 # and stops everything by itself. The channels carry real media (docs/playback.md): an H.264 + AAC file made by Debian's
-# ffmpeg (installed if missing), replayed by castload source at its own pace, so every saved file plays.
+# ffmpeg (installed if missing), replayed by castload source at its own pace, so every saved file plays. castd asks for
+# tokens (docs/security.md): the demo makes a key, mints each user's token with `castd token`, and shows a viewer
+# without one refused.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,6 +28,10 @@ CASTD="dotnet src/Daemon/bin/Release/net10.0/castd.dll"
 CASTLOAD="dotnet src/Castload/bin/Release/net10.0/castload.dll"
 
 rm -rf "$OUT" && mkdir -p "$OUT"
+echo "== making a token key: $OUT/keys (HS256, kid demo); castd asks every viewer, player and chat for a token"
+echo "demo HS256 $(head -c 32 /dev/urandom | base64)" >"$OUT/keys"
+export CASTD_AUTH_KEYS="$OUT/keys"
+token() { $CASTD token --user "$1" --ttl 1h; }
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
@@ -56,16 +62,22 @@ for n in 1 2 3 4 5; do
 done
 echo "\$ curl -d 'not valid' $HTTP/register  -> $(curl -s -w ' (%{http_code})' -d 'not valid' "$HTTP/register" | tr -d '\n')"
 
-echo "== five viewers watch for ${WATCH_SECONDS}s (user-3 asks for 'unknown', as the original demo client did: accepted, silent)"
+echo "== minting each user's token: castd token --user user-N (scopes play chat session, any channel, 1 h)"
+declare -A token_of
+for n in 1 2 3 4 5; do token_of[$n]="$(token "user-$n")"; done
+echo "   user-1: ${token_of[1]:0:40}…"
+
+echo "== five viewers watch for ${WATCH_SECONDS}s with their tokens (user-3 asks for 'unknown', as the original demo client did: accepted, silent)"
 declare -A channel_of=([1]=zato01 [2]=zato02 [3]=unknown [4]=zato01 [5]=zato02)
 viewers=()
 for n in 1 2 3 4 5; do
-  $CASTLOAD view --stream "127.0.0.1:$STREAM_PORT" --user "user-$n" --channel "${channel_of[$n]}" \
+  $CASTLOAD view --stream "127.0.0.1:$STREAM_PORT" --user "user-$n" --channel "${channel_of[$n]}" --token "${token_of[$n]}" \
     --faststart --out "$OUT/user-$n.ts" --duration "${WATCH_SECONDS}s" >"$OUT/user-$n.txt" 2>&1 &
   viewers+=($!)
 done
-echo "   (an unregistered viewer for comparison:)"
-$CASTLOAD view --stream "127.0.0.1:$STREAM_PORT" --user nobody --channel zato01 --duration 1s | sed 's/^/   /' || true
+echo "   (a viewer without a token, and an unregistered one with a token of its own, for comparison:)"
+echo "   \$ printf 'user-1 zato01\\n' | nc 127.0.0.1 $STREAM_PORT  -> $(printf 'user-1 zato01\n' | timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$STREAM_PORT; cat >&3; cat <&3")"
+$CASTLOAD view --stream "127.0.0.1:$STREAM_PORT" --user nobody --channel zato01 --token "$(token nobody)" --duration 1s | sed 's/^/   /' || true
 wait "${viewers[@]}" || true
 
 echo "== what each viewer saved"
@@ -79,15 +91,15 @@ ffprobe -v error -show_entries format=duration,bit_rate:stream=codec_name,width,
   | grep -E '^(stream|format)' | awk '!seen[$0]++' | sed 's/^/   /'
 
 echo "== HTTP playback: any player opens the URL (ffplay, mpv, VLC); here ffmpeg saves 4 s and checks it decodes"
-echo "   \$ ffmpeg -i '$HTTP/live/zato01.ts?user=user-4' -t 4 -c copy $OUT/user-4-http.ts"
-ffmpeg -nostdin -v error -i "$HTTP/live/zato01.ts?user=user-4" -t 4 -c copy -y "$OUT/user-4-http.ts"
+echo "   \$ ffmpeg -i '$HTTP/live/zato01.ts?user=user-4&token=…' -t 4 -c copy $OUT/user-4-http.ts"
+ffmpeg -nostdin -v error -i "$HTTP/live/zato01.ts?user=user-4&token=${token_of[4]}" -t 4 -c copy -y "$OUT/user-4-http.ts"
 ffmpeg -nostdin -v error -i "$OUT/user-4-http.ts" -f null - && echo "   decodes clean: $(stat -c %s "$OUT/user-4-http.ts") bytes"
-echo "   \$ curl -i '$HTTP/live/zato01.ts?user=nobody'  -> $(curl -s -w ' (%{http_code})' "$HTTP/live/zato01.ts?user=nobody" | tr -d '\n')"
+echo "   \$ curl '$HTTP/live/zato01.ts?user=user-4'  -> $(curl -s -w ' (%{http_code})' "$HTTP/live/zato01.ts?user=user-4" | tr -d '\n')"
 
 echo "== time to first decoded frame, 5 joins each (castload firstframe, ffmpeg decoding): fast start vs none"
 for mode in "--http 127.0.0.1:$SERVER_PORT" "--stream 127.0.0.1:$STREAM_PORT --faststart" "--stream 127.0.0.1:$STREAM_PORT"; do
   # shellcheck disable=SC2086 # the mode is several words on purpose
-  printf '   %-40s %s\n' "$mode" "$($CASTLOAD firstframe $mode --user user-5 --channel zato01 --joins 5 2>/dev/null \
+  printf '   %-40s %s\n' "$mode" "$($CASTLOAD firstframe $mode --user user-5 --token "${token_of[5]}" --channel zato01 --joins 5 2>/dev/null \
     | python3 -c "import json, sys; s = json.load(sys.stdin); print('p50', s['p50Ms'], 'ms, max', s['maxMs'], 'ms')")"
 done
 

@@ -80,6 +80,8 @@ stage() {
   changelog | gzip -9n > "$tree/usr/share/doc/castd/changelog.gz"
   install -m 644 "$here/lintian-overrides" "$tree/usr/share/lintian/overrides/castd"
   find "$tree/usr/share" "$tree/etc" -type f -exec chmod 644 {} +
+  # castd.conf may hold CASTD_ADMIN_TOKEN and CASTD_RELAY_SECRET: root only (systemd reads it as root).
+  chmod 600 "$tree/etc/castd/castd.conf"
   find "$tree" -type d -exec chmod 755 {} +
 
   install -m 755 "$here/postinst" "$here/prerm" "$here/postrm" "$tree/DEBIAN/"

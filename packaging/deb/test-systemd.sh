@@ -122,6 +122,12 @@ sleep $((installed_at + 11 - SECONDS > 0 ? installed_at + 11 - SECONDS : 0))
 [[ "$(ct systemctl show -p MainPID --value castd)" == "$pid" ]] || fail "castd was restarted while waiting for a ping"
 step "watchdog: a WATCHDOG=1 ping recorded by systemd $((SECONDS - installed_at)) s after the start"
 
+# Reload (ExecReload: SIGHUP re-reads the token keys and the TLS certificate): the same process goes on.
+ct systemctl reload castd || fail "systemctl reload failed"
+sleep 1
+[[ "$(ct systemctl is-active castd)" == active && "$(ct systemctl show -p MainPID --value castd)" == "$pid" ]] || fail "systemctl reload ended castd"
+step "systemctl reload: SIGHUP taken, the same process goes on"
+
 # 6. Restart: clean, and the registration survived (the ERR 403 would say otherwise).
 ct systemctl restart castd || fail "systemctl restart failed"
 [[ "$(ct systemctl is-active castd)" == active ]] || fail "castd not active after restart"

@@ -57,7 +57,8 @@ while read -r name default; do
 done < <("$tree/usr/lib/castd/castd" --help | sed -nE 's/^  ([A-Z][A-Z0-9_]+) .*\[default: (.*)\]$/\1 \2/p; t; s/^  ([A-Z][A-Z0-9_]+) .*/\1/p')
 ((settings > 20)) || fail "castd --help listed only $settings settings"
 ! grep -qE '^[A-Z]' "$tree/etc/castd/castd.conf" || fail "castd.conf sets something: every line must be commented out"
-echo "castd.conf: all $settings settings of castd --help, commented out, with their defaults"
+grep -qE '^-rw------- root/root .* \./etc/castd/castd\.conf$' <<<"$contents" || fail "castd.conf is not 0600: it may hold secrets"
+echo "castd.conf: all $settings settings of castd --help, commented out, with their defaults, readable by root only"
 
 # lintian: errors fail, kept warnings are listed (the overrides file says why for the ones silenced).
 lintian_out="$(heavy lintian --fail-on none "$deb" 2>&1 | grep -v '^running with root privileges is not recommended!$' || true)"

@@ -21,10 +21,11 @@ internal static class FirstFrameCommand
         var joins = new Option<int>("--joins") { Description = "joins to time, one after the other", DefaultValueFactory = _ => 50 };
         var spread = new Option<TimeSpan>("--spread") { Description = "random wait before each join, up to this (e.g. one GOP: 2s)", CustomParser = Durations.Parse, DefaultValueFactory = _ => TimeSpan.FromSeconds(2) };
         var timeout = new Option<TimeSpan>("--timeout") { Description = "give up on a join after this long", CustomParser = Durations.Parse, DefaultValueFactory = _ => TimeSpan.FromSeconds(10) };
+        var token = new Option<string?>("--token") { Description = "the user's token when castd asks for them (castd token --user U makes one)" };
         var seed = new Option<int>("--seed") { Description = "seed of the random waits (same seed, same join moments)", DefaultValueFactory = _ => 1 };
         var command = new Command("firstframe", "Time from connect to the first decoded video frame over many joins (ffmpeg decodes), with or without fast start.")
         {
-            stream, http, user, channel, fastStart, joins, spread, timeout, seed,
+            stream, http, user, channel, fastStart, joins, spread, timeout, seed, token,
         };
         command.Validators.Add(r =>
         {
@@ -38,7 +39,8 @@ internal static class FirstFrameCommand
             var useHttp = result.GetValue(http) is not null;
             var (host, port) = (useHttp ? result.GetValue(http) : result.GetValue(stream))!.Value;
             var options = new FirstFrameOptions(host, port, useHttp, result.GetValue(user)!, result.GetValue(channel)!,
-                result.GetValue(fastStart), int.Max(1, result.GetValue(joins)), result.GetValue(spread), result.GetValue(timeout), result.GetValue(seed));
+                result.GetValue(fastStart), int.Max(1, result.GetValue(joins)), result.GetValue(spread), result.GetValue(timeout), result.GetValue(seed),
+                result.GetValue(token));
             return await RunAsync(options, cancellationToken);
         });
         return command;

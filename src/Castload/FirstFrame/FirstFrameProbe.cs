@@ -63,8 +63,8 @@ internal static class FirstFrameProbe
     }
 
     private static string Request(FirstFrameOptions options) => options.Http
-        ? $"GET /live/{Uri.EscapeDataString(options.Channel)}.ts?user={Uri.EscapeDataString(options.User)} HTTP/1.0\r\nHost: {options.Host}\r\n\r\n"
-        : $"{options.User} {options.Channel}{(options.FastStart ? " faststart" : "")}\n";
+        ? $"GET /live/{Uri.EscapeDataString(options.Channel)}.ts?user={Uri.EscapeDataString(options.User)}{(options.Token is null ? "" : $"&token={options.Token}")} HTTP/1.0\r\nHost: {options.Host}\r\n\r\n"
+        : $"{options.User} {options.Channel}{(options.FastStart ? " faststart" : "")}{(options.Token is null ? "" : $" token={options.Token}")}\n";
 
     /// <summary>Copies the stream to the player; over HTTP/1.0 the body is the stream as is, after the response head.</summary>
     private static async Task FeedAsync(Socket socket, Stream player, bool http, CancellationToken cancellationToken)

@@ -21,18 +21,20 @@ internal static class ViewCommand
         var duration = new Option<TimeSpan>("--duration") { Description = "how long to watch (e.g. 10s); 0 = until the stream ends", CustomParser = Durations.Parse, DefaultValueFactory = _ => TimeSpan.Zero };
 
         var ramp = new Option<TimeSpan>("--ramp") { Description = "time between viewers joining (e.g. 10ms); 0 = all at once", CustomParser = Durations.Parse, DefaultValueFactory = _ => TimeSpan.Zero };
+        var token = new Option<string?>("--token") { Description = "the viewer's token when castd asks for them (castd token --user U makes one), sent as the word token=" };
         var marks = new Option<bool>("--marks") { Description = "measure in intervals driven by stdin: each line ends the current interval (printing it as one JSON line) and starts one named by the line; latency is recorded only from the first line on, the end of stdin stops the run" };
 
         var command = new Command("view", "Watch a channel like a viewer (docs/viewers.md), alone or as a crowd, and report throughput.")
         {
-            stream, user, channel, framed, fastStart, count, output, duration, ramp, marks,
+            stream, user, channel, framed, fastStart, count, output, duration, ramp, marks, token,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
             var (host, port) = result.GetValue(stream);
             var options = new ViewOptions(host, port,
                 result.GetValue(user)!, result.GetValue(channel)!, result.GetValue(framed),
-                int.Max(1, result.GetValue(count)), result.GetValue(output), result.GetValue(duration), result.GetValue(ramp), result.GetValue(fastStart), result.GetValue(marks));
+                int.Max(1, result.GetValue(count)), result.GetValue(output), result.GetValue(duration), result.GetValue(ramp), result.GetValue(fastStart), result.GetValue(marks),
+                result.GetValue(token));
             return await RunAsync(options, cancellationToken);
         });
         return command;
@@ -51,7 +53,7 @@ internal static class ViewCommand
         var channels = options.Channel.Split(',');
         var viewers = Enumerable.Range(0, options.Count)
             .Select(i => new StreamViewer(new ViewerRequest(options.Host, options.Port,
-                options.User.Replace("{i}", i.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal), channels[i % channels.Length], options.Framed, FastStart: options.FastStart),
+                options.User.Replace("{i}", i.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal), channels[i % channels.Length], options.Framed, FastStart: options.FastStart, Token: options.Token),
                 file, latencies, upstream))
             .ToList();
         // Console.In reads block their thread: the marks get a thread-pool thread of their own.

@@ -6,6 +6,7 @@ namespace Castd.Castload.View;
 /// <param name="Duration">How long to watch; zero means until the stream ends or Ctrl-C.</param>
 /// <param name="Ramp">Time between one viewer's start and the next's; zero starts them all at once.</param>
 /// <param name="Marks">Report in intervals marked by lines on stdin (<see cref="ViewIntervals"/>).</param>
+/// <param name="Token">Every viewer's token (docs/security.md), or null.</param>
 internal sealed record ViewOptions(
     string Host,
     int Port,
@@ -17,4 +18,5 @@ internal sealed record ViewOptions(
     TimeSpan Duration,
     TimeSpan Ramp,
     bool FastStart,
-    bool Marks);
+    bool Marks,
+    string? Token);
