@@ -11,7 +11,7 @@ namespace Castd.Bench.Daemon;
 /// <summary>
 /// A chat message from the moment castd has read it to the moment its frames are written to the connections: parse,
 /// route, encode once, queue, and each receiving connection's send loop framing it through ASP.NET Core's WebSocket
-/// and the batching stream (the socket itself is a counting sink). One operation is one client message; the
+/// and the batching stream (the socket itself is a frame-counting sink). One operation is one client message; the
 /// benchmark waits until every frame it caused was written, so the send loops' work and allocations are counted too.
 /// </summary>
 [MemoryDiagnoser]
@@ -21,6 +21,9 @@ public class ChatRoutingBenchmarks
     private const int Messages = 64;
 
     private const int RoomMembers = 10;
+
+    /// <summary>A wait for frames that takes this long means the router lost some: fail, never hang the budget check.</summary>
+    private static readonly TimeSpan FramesTimeout = TimeSpan.FromSeconds(30);
 
     private static readonly byte[] DirectMessage = """{"recipient":"gordon","message":"goal! what a finish \u00e9"}"""u8.ToArray();
     private static readonly byte[] RoomMessage = """{"room":"zato01","message":"goal! what a finish \u00e9"}"""u8.ToArray();
@@ -32,8 +35,6 @@ public class ChatRoutingBenchmarks
     private ChatGate _gate = null!;
     private ChatRouter _router = null!;
     private ChatConnection _coop = null!;
-    private long _directBytes;
-    private long _roomBytes;
 
     [GlobalSetup]
     public async Task Setup()
@@ -51,14 +52,12 @@ public class ChatRoutingBenchmarks
         {
             await ConnectAsync($"fan{i}");
         }
+        // Every connection joins the room and is answered "joined".
         foreach (var (connection, _, _) in _connections)
         {
             Route(connection, """{"join":"zato01"}"""u8.ToArray());
         }
-        WaitForWrites(Written() + 1);
-        Thread.Sleep(100);
-        _directBytes = BytesOf(DirectMessage);
-        _roomBytes = BytesOf(RoomMessage);
+        WaitForFrames(_connections.Count);
     }
 
     [GlobalCleanup]
@@ -76,29 +75,20 @@ public class ChatRoutingBenchmarks
 
     /// <summary>coop → gordon: the message frame to gordon and the ack to coop.</summary>
     [Benchmark(OperationsPerInvoke = Messages)]
-    public void Direct() => Send(DirectMessage, _directBytes);
+    public void Direct() => Send(DirectMessage, framesPerMessage: 2);
 
-    /// <summary>coop → a room of ten: one encoding, ten queued references, and the ack.</summary>
+    /// <summary>coop → the room (every connection, coop too): one encoding, a queued reference each, and the ack.</summary>
     [Benchmark(OperationsPerInvoke = Messages)]
-    public void Room() => Send(RoomMessage, _roomBytes);
+    public void Room() => Send(RoomMessage, framesPerMessage: _connections.Count + 1);
 
-    private void Send(byte[] message, long bytesPerMessage)
+    private void Send(byte[] message, int framesPerMessage)
     {
-        var target = Written() + (Messages * bytesPerMessage);
+        var target = Frames() + (Messages * framesPerMessage);
         for (var i = 0; i < Messages; i++)
         {
             Route(_coop, message);
         }
-        WaitForWrites(target);
-    }
-
-    /// <summary>What one message makes castd write, all connections together (frames differ only in content).</summary>
-    private long BytesOf(byte[] message)
-    {
-        var before = Written();
-        Route(_coop, message);
-        Thread.Sleep(100);
-        return Written() - before;
+        WaitForFrames(target);
     }
 
     /// <summary>Routes on this thread: castd alone (no fleet bus) completes every message synchronously, and the
@@ -128,22 +118,27 @@ public class ChatRoutingBenchmarks
     }
 
     /// <summary>A plain loop: a LINQ sum would allocate inside the measured operation.</summary>
-    private long Written()
+    private long Frames()
     {
         long total = 0;
         for (var i = 0; i < _connections.Count; i++)
         {
-            total += _connections[i].Transport.Written;
+            total += _connections[i].Transport.Frames;
         }
         return total;
     }
 
-    private void WaitForWrites(long target)
+    private void WaitForFrames(long target)
     {
         var spin = new SpinWait();
-        while (Written() < target)
+        var started = Environment.TickCount64;
+        while (Frames() < target)
         {
             spin.SpinOnce();
+            if (Environment.TickCount64 - started > FramesTimeout.TotalMilliseconds)
+            {
+                throw new TimeoutException($"{Frames()} of {target} chat frames written after {FramesTimeout.TotalSeconds} s");
+            }
         }
     }
 }
