@@ -1,5 +1,8 @@
 """What the benchmark scripts share: where the Release builds are, and a castd process on loopback ports."""
+import base64
 import collections
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -25,6 +28,26 @@ def on_cpus(cpus):
 
 def log(message):
     print(message, file=sys.stderr, flush=True)
+
+
+def hs256_token(secret, user, kid="hs1", seconds=3600):
+    """A play token for any channel signed with secret (bytes), as a backend's own JWT library would mint it
+    (docs/security.md): independent of castd's minter, so a bench cannot pass by sharing castd's mistakes."""
+    def b64(data):
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    header = b64(json.dumps({"alg": "HS256", "typ": "JWT", "kid": kid}).encode())
+    payload = b64(json.dumps({"sub": user, "scope": "play", "ch": "*", "exp": int(time.time()) + seconds}).encode())
+    signature = b64(hmac.new(secret, f"{header}.{payload}".encode(), hashlib.sha256).digest())
+    return f"{header}.{payload}.{signature}"
+
+
+def hs256_key_file(folder, secret, kid="hs1"):
+    """A CASTD_AUTH_KEYS file in folder holding one HS256 key; returns its path."""
+    path = os.path.join(folder, "auth-keys")
+    with open(path, "w") as file:
+        file.write(f"{kid} HS256 {base64.b64encode(secret).decode()}\n")
+    return path
 
 
 class Castd:

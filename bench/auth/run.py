@@ -12,24 +12,12 @@ Prints a markdown table; writes bench/auth/RESULTS.md (not with --smoke). Token 
 BenchmarkDotNet: dotnet run -c Release --project bench -- --filter '*TokenCheck*'.
   bench/auth/run.sh [--smoke]
 """
-import argparse, asyncio, base64, hashlib, hmac, json, os, secrets, ssl, subprocess, sys, tempfile, time, urllib.request
+import argparse, asyncio, json, os, secrets, ssl, subprocess, sys, tempfile, time, urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from castd_run import CASTLOAD, ROOT, Castd, log  # noqa: E402
+from castd_run import CASTLOAD, ROOT, Castd, hs256_key_file, hs256_token, log  # noqa: E402
 
 HTTP, STREAM, SOURCE = 18180, 19211, 19210
-
-
-def b64(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def hs256(secret, user, kid="hs1"):
-    """A play token for any channel, as a backend's JWT library would mint it."""
-    header = b64(json.dumps({"alg": "HS256", "typ": "JWT", "kid": kid}).encode())
-    payload = b64(json.dumps({"sub": user, "scope": "play", "ch": "*", "exp": int(time.time()) + 3600}).encode())
-    signature = b64(hmac.new(secret, f"{header}.{payload}".encode(), hashlib.sha256).digest())
-    return f"{header}.{payload}.{signature}"
 
 
 async def connect_all(lines, parallel):
@@ -50,14 +38,12 @@ async def connect_all(lines, parallel):
 def admissions(n, tokens):
     secret = secrets.token_bytes(32)
     with tempfile.TemporaryDirectory() as folder:
-        keys = os.path.join(folder, "keys")
-        with open(keys, "w") as file:
-            file.write(f"hs1 HS256 {base64.b64encode(secret).decode()}\n")
+        keys = hs256_key_file(folder, secret)
         with Castd(HTTP, STREAM, SOURCE, CASTD_AUTH_KEYS=keys if tokens else "", CASTD_METRICS="false") as castd:
             users = [f"fan{i}" for i in range(n)]
             for user in users:
                 castd.register(user)
-            lines = [f"{u} live01{f' token={hs256(secret, u)}' if tokens else ''}\n" for u in users]
+            lines = [f"{u} live01{f' token={hs256_token(secret, u)}' if tokens else ''}\n" for u in users]
             cpu, began = castd.cpu_seconds(), time.monotonic()
             writers = asyncio.run(admit(castd, lines))
             wall, used = time.monotonic() - began, castd.cpu_seconds() - cpu
@@ -76,11 +62,9 @@ async def admit(castd, lines):
 
 def storm(n):
     with tempfile.TemporaryDirectory() as folder:
-        keys = os.path.join(folder, "keys")
-        with open(keys, "w") as file:
-            file.write(f"hs1 HS256 {base64.b64encode(secrets.token_bytes(32)).decode()}\n")
+        keys = hs256_key_file(folder, secrets.token_bytes(32))
         with Castd(HTTP, STREAM, SOURCE, CASTD_AUTH_KEYS=keys, CASTD_METRICS="false") as castd:
-            forged = hs256(secrets.token_bytes(32), "fan0")
+            forged = hs256_token(secrets.token_bytes(32), "fan0")
             cpu, began = castd.cpu_seconds(), time.monotonic()
             refused = asyncio.run(refuse_all([f"fan0 live01 token={forged}\n"] * n))
             wall, used = time.monotonic() - began, castd.cpu_seconds() - cpu

@@ -31,25 +31,32 @@ and the live heap after a full GC not growing round over round; every abusive co
 refusal or disconnect counters. Prints a markdown summary, writes bench/reliability/viewer_abuse.json and
 bench/reliability/viewer-abuse.png; exits 1 when a rule fails.
 
+--tokens runs castd with an HS256 key (docs/security.md): the healthy viewers and the abuser's valid request lines
+carry tokens, and every storm request line a forged one (signed with a key castd does not have), so each storm
+handshake that gets past the connect rates costs castd a signature check and an ERR 401 (issue 25's storm of bad
+tokens). Written to viewer_abuse-tokens.json and viewer-abuse-tokens.png.
+
 --split-cores pins castd (and the minimal refuser) to CPU 0 and every client to CPU 1, as if castd had a host of its
 own: an experiment, written to viewer_abuse-split[-VIEWERS].json and viewer-abuse-split[-VIEWERS].png in bench/reliability
 (bench/reliability/RESULTS.md, runs J-R).
-   bench/reliability/viewer_abuse.py [--smoke] [--split-cores] [--rounds N] [--phase SECONDS] [--viewers N] [--rate PACKETS_PER_S]
+   bench/reliability/viewer_abuse.py [--smoke] [--split-cores] [--tokens] [--rounds N] [--phase SECONDS] [--viewers N] [--rate PACKETS_PER_S]
 """
 import argparse
 import json
 import math
 import os
 import resource
+import secrets
 import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from castd_run import CASTLOAD, ROOT, Castd, log, metric_total, on_cpus  # noqa: E402
+from castd_run import CASTLOAD, ROOT, Castd, hs256_key_file, hs256_token, log, metric_total, on_cpus  # noqa: E402
 
 HTTP, STREAM, SOURCE = 18480, 19411, 19410
 # The minimal refuser's port (bench/reliability/minimal_refuser.c, built by viewer_abuse.sh into $MINIMAL_REFUSER).
@@ -95,6 +102,8 @@ def parse_args():
     parser.add_argument("--rate", type=float, default=10, help="packets per second per channel (1316-byte payloads)")
     parser.add_argument("--split-cores", action="store_true",
                         help="castd (and the minimal refuser standing in for it) on CPU 0, every client on CPU 1")
+    parser.add_argument("--tokens", dest="token_mode", action="store_true",
+                        help="castd asks for tokens: valid ones for the healthy viewers and the abuser, forged ones for the storm")
     args = parser.parse_args()
     smoke = args.smoke
     # Split: castd's CPU stands for its own host, the other for the viewers' and the attacker's machines (the kernel's
@@ -206,7 +215,8 @@ def abuse(args, address, firewall, storm_addresses=None, port=STREAM, storm=True
         "abuse", "--stream", f"127.0.0.1:{port}", "--user", "abuser", "--channels", ",".join(CHANNELS),
         "--duration", f"{duration}s", "--storm-rate", str(storm_rate), "--storm-duration", f"{a['storm_s']}s", "--storm-addresses", str(storm_addresses),
         "--slowloris", str(mix["slowloris"]), "--bad-lines-rate", str(mix["bad_lines_rate"]),
-        "--non-readers", str(mix["non_readers"]), "--half-open", str(mix["half_open"]), "--half-open-from", address],
+        "--non-readers", str(mix["non_readers"]), "--half-open", str(mix["half_open"]), "--half-open-from", address]
+        + (["--token", args.tokens["abuser"], "--storm-token", args.tokens["storm"]] if args.tokens else []),
         stdout=subprocess.PIPE, text=True)
     if process.stdout.readline().strip() != "half-open ready":
         raise SystemExit("castload abuse did not open its connections")
@@ -263,9 +273,17 @@ def main():
     # SIGTERM/SIGINT unwind through the finally blocks, so the rules go even when the run is stopped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
-        with Castd(HTTP, STREAM, SOURCE, cpus=args.castd_cpus, CASTD_MAX_STREAMS_PER_USER=1_000_000,
-                   CASTD_VIEWER_CONNECTS_EXEMPT=EXEMPT) as castd:
-            return run(args, castd, firewall)
+        with tempfile.TemporaryDirectory() as folder:
+            settings = dict(CASTD_MAX_STREAMS_PER_USER=1_000_000, CASTD_VIEWER_CONNECTS_EXEMPT=EXEMPT)
+            args.tokens = None
+            if args.token_mode:
+                secret = secrets.token_bytes(32)
+                settings["CASTD_AUTH_KEYS"] = hs256_key_file(folder, secret)
+                # Valid for the healthy crowd and the abuser; the storm's signed with a key castd does not have.
+                args.tokens = {user: hs256_token(secret, user) for user in ("healthy", "abuser")}
+                args.tokens["storm"] = hs256_token(secrets.token_bytes(32), "abuser")
+            with Castd(HTTP, STREAM, SOURCE, cpus=args.castd_cpus, **settings) as castd:
+                return run(args, castd, firewall)
     finally:
         firewall.clear()
 
@@ -276,7 +294,8 @@ def run(args, castd, firewall):
     source = subprocess.Popen(args.client + CASTLOAD + ["source", "--port", str(SOURCE), "--channels", ",".join(CHANNELS), "--rate", str(args.rate)],
                               stdout=subprocess.DEVNULL)
     crowd = subprocess.Popen(args.client + CASTLOAD + ["view", "--stream", f"127.0.0.1:{STREAM}", "--user", "healthy", "--channel", ",".join(CHANNELS),
-                                         "--framed", "--count", str(args.viewers), "--ramp", "1ms", "--marks"],
+                                         "--framed", "--count", str(args.viewers), "--ramp", "1ms", "--marks"]
+                             + (["--token", args.tokens["healthy"]] if args.tokens else []),
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     sampler = Sampler(castd.process.pid)
     sampler.start()
@@ -429,13 +448,13 @@ def report(args, phases, tallies, intervals, start, settled, final, lingering, s
     checks[f"live heap after a full GC: no growth round over round (<= {BOUND_GROWTH:.2f}x the first abused phase's + {BOUND_SLACK_MIB:g} MiB)"] = all(
         p["heapAfterFullGcMib"] <= abused[0]["heapAfterFullGcMib"] * BOUND_GROWTH + BOUND_SLACK_MIB for p in abused + held)
 
-    result = {"viewers": args.viewers, "placement": args.placement, "channels": len(CHANNELS), "rate": args.rate, "phaseSeconds": args.phase,
+    result = {"viewers": args.viewers, "placement": args.placement, "tokens": args.token_mode, "channels": len(CHANNELS), "rate": args.rate, "phaseSeconds": args.phase,
               "rounds": args.rounds, "abuse": args.abuse, "phases": phases, "tallies": tallies, "counts": counts,
               "replies": replies, "abusiveOpened": opened, "castdCounted": counted, "castdTotal": total, "settledLingering": lingering,
               "settleSeconds": settle_s, "cleanP99Ms": clean_p99, "abusedP99Ms": abused_p99, "ratio": ratio,
               "heldP99Ms": held_p99, "heldRatio": held_p99 / clean_p99, "cleanCastdP99S": clean_castd_p99,
               "rssBoundsKib": bounds, "checks": checks, "samples": sampler.samples, "intervals": intervals}
-    name = ("viewer_abuse" + ("-split" if args.split_cores else "")
+    name = ("viewer_abuse" + ("-split" if args.split_cores else "") + ("-tokens" if args.token_mode else "")
             + (f"-{args.viewers}" if args.viewers != args.default_viewers else "") + ("-smoke" if args.smoke else ""))
     out = os.path.join(ROOT, f"bench/reliability/{name}.json")
     with open(out, "w") as f:
@@ -448,7 +467,8 @@ def report(args, phases, tallies, intervals, start, settled, final, lingering, s
 
 def print_markdown(r):
     print(f"{r['viewers']:,} healthy framed viewers on {r['channels']} channels at {r['rate']:g} packets/s (1316-byte payloads), "
-          f"{r['rounds']} × clean/abused/held phases of {r['phaseSeconds']:g} s, {r['placement']}.\n")
+          f"{r['rounds']} × clean/abused/held phases of {r['phaseSeconds']:g} s, {r['placement']}"
+          f"{'; castd asks for tokens, the storm sends forged ones' if r.get('tokens') else ''}.\n")
     print("| phase | packets | p50 ms | p99 ms | p99.9 ms | max ms | upstream p99 ms (source → castd's read) | castd-side p50 / p99 ms | castd CPU s | attacker (burner) CPU s | load avg | RSS peak MiB | after a full GC: heap / RSS MiB | fds peak | refusals (code: n) | disconnects |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
     attacker = {t["phase"]: t["attackerCpuSeconds"] for t in r["tallies"]}

@@ -27,10 +27,12 @@ internal static class AbuseCommand
         var nonReaders = new Option<int>("--non-readers") { Description = "viewers that complete the handshake (framed) and never read", DefaultValueFactory = _ => 100 };
         var halfOpen = new Option<int>("--half-open") { Description = "connections to leave half-open: half subscribed viewers, half before the handshake", DefaultValueFactory = _ => 200 };
         var halfOpenFrom = new Option<string>("--half-open-from") { Description = "source address of the half-open connections (a firewall rule on it silences them)", DefaultValueFactory = _ => "127.0.0.66" };
+        var token = new Option<string?>("--token") { Description = "the user's token when castd asks for them (castd token --user U makes one), on every valid request line" };
+        var stormToken = new Option<string?>("--storm-token") { Description = "the storm's token instead of --token: a forged or expired one makes a storm of bad tokens" };
 
         var command = new Command("abuse", "Hostile viewers against castd's stream port for a while; one JSON line of what was done and what castd answered.")
         {
-            stream, user, channels, duration, stormRate, stormDuration, stormAddresses, slowloris, badLines, nonReaders, halfOpen, halfOpenFrom,
+            stream, user, channels, duration, stormRate, stormDuration, stormAddresses, slowloris, badLines, nonReaders, halfOpen, halfOpenFrom, token, stormToken,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -38,7 +40,8 @@ internal static class AbuseCommand
             var options = new AbuseOptions(
                 new IPEndPoint(IPAddress.Parse(host), port), result.GetValue(user)!, result.GetValue(channels)!.Split(','),
                 result.GetValue(duration), result.GetValue(stormRate), result.GetValue(stormDuration), Math.Clamp(result.GetValue(stormAddresses), 1, 65536), result.GetValue(slowloris),
-                result.GetValue(badLines), result.GetValue(nonReaders), result.GetValue(halfOpen), IPAddress.Parse(result.GetValue(halfOpenFrom)!));
+                result.GetValue(badLines), result.GetValue(nonReaders), result.GetValue(halfOpen), IPAddress.Parse(result.GetValue(halfOpenFrom)!),
+                result.GetValue(token), result.GetValue(stormToken));
             await RunAsync(options, Console.Out, cancellationToken);
             return 0;
         });

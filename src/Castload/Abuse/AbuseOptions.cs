@@ -14,6 +14,8 @@ namespace Castd.Castload.Abuse;
 /// <param name="NonReaders">Viewers that complete the handshake and never read.</param>
 /// <param name="HalfOpen">Connections (half subscribed viewers, half before the handshake) from <paramref name="HalfOpenFrom"/>, whose packets the caller then drops.</param>
 /// <param name="HalfOpenFrom">Source address of the half-open connections, so one firewall rule can silence them all.</param>
+/// <param name="Token"><paramref name="User"/>'s token when castd asks for them: the word <c>token=</c> on every valid request line.</param>
+/// <param name="StormToken">The storm's token instead (a forged or expired one makes it a storm of bad tokens), or null for <paramref name="Token"/>.</param>
 internal sealed record AbuseOptions(
     IPEndPoint Stream,
     string User,
@@ -26,7 +28,14 @@ internal sealed record AbuseOptions(
     int BadLinesRate,
     int NonReaders,
     int HalfOpen,
-    IPAddress HalfOpenFrom)
+    IPAddress HalfOpenFrom,
+    string? Token,
+    string? StormToken)
 {
-    public string RequestLine(int i, bool framed) => $"{User} {Channels[i % Channels.Count]}{(framed ? " framed" : "")}\n";
+    public string RequestLine(int i, bool framed) => Line(i, framed, Token);
+
+    public string StormRequestLine(int i) => Line(i, framed: false, StormToken ?? Token);
+
+    private string Line(int i, bool framed, string? token) =>
+        $"{User} {Channels[i % Channels.Count]}{(framed ? " framed" : "")}{(token is null ? "" : $" token={token}")}\n";
 }

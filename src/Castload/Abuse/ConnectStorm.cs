@@ -6,7 +6,8 @@ namespace Castd.Castload.Abuse;
 
 /// <summary>
 /// A connect storm: at a fixed rate, connections that close at once (no request line) alternate with ones that send
-/// a valid request line and close, which makes castd admit, subscribe and release a viewer each time.
+/// a request line and close, which makes castd admit, subscribe and release a viewer each time (or, with a bad
+/// storm token, check the token and refuse it).
 /// </summary>
 internal sealed class ConnectStorm(AbuseOptions options, AbuseTally tally)
 {
@@ -29,7 +30,7 @@ internal sealed class ConnectStorm(AbuseOptions options, AbuseTally tally)
             using var socket = await AbuseSocket.ConnectAsync(options.Stream, from, 0, CancellationToken.None);
             if (handshake)
             {
-                await socket.SendAsync(Encoding.ASCII.GetBytes(options.RequestLine((int)(i / 2), framed: false)));
+                await socket.SendAsync(Encoding.ASCII.GetBytes(options.StormRequestLine((int)(i / 2))));
             }
             tally.Count(handshake ? "storm.handshake" : "storm.close");
         }
