@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What identity and TLS cost castd: admissions with and without tokens, a storm of forged tokens, /live over HTTP and
 # HTTPS (bench/auth/run.py says how). Builds castd and castload first.
-#   bench/auth/run.sh [--smoke] [--viewers N] [--players L] [--seconds S]
+#   bench/auth/run.sh [--smoke] [--runs N] [--viewers N] [--players L] [--seconds S]   (about 3 minutes)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 lock() { if [[ -v CASTD_BUILD_LOCK ]]; then "$@"; else flock /tmp/castd-build.lock "$@"; fi; }

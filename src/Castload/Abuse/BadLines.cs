@@ -1,16 +1,17 @@
 using System.Net.Sockets;
 using System.Text;
+using Castd.Protocol.Viewers;
 
 namespace Castd.Castload.Abuse;
 
 /// <summary>
-/// Request lines castd must refuse, alternately: an overlong one (a 300-byte user id, past the 256-byte line limit) and
-/// random binary bytes ended by LF. Each waits for castd's answer and counts its code.
+/// Request lines castd must refuse, alternately: an overlong one (a user id past the line limit, the longer one that
+/// holds a token included) and random binary bytes ended by LF. Each waits for castd's answer and counts its code.
 /// </summary>
 internal sealed class BadLines(AbuseOptions options, AbuseTally tally)
 {
-    /// <summary>Past the handshake reader's 256-byte limit with room to spare.</summary>
-    private const int OverlongUserBytes = 300;
+    /// <summary>Past the handshake reader's limit with room to spare, when castd asks for tokens too.</summary>
+    private const int OverlongUserBytes = ViewerHandshakeReader.MaxLineLengthWithToken + 100;
 
     /// <summary>Binary lines of 1–200 bytes: short of the limit, so they reach the parser.</summary>
     private const int MaxBinaryBytes = 200;
